@@ -11,7 +11,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryNodeStore, poseidonHasher, StateTree } from '@mesh/state';
-import { buildCircuitArtifacts, chunkCircuitInput, chunkSteps, ChunkVerifier, consoleLogger, packageDir, Prover, releaseCurve } from '@mesh/zk';
+import {
+  buildCircuitArtifacts,
+  chunkCircuitInput,
+  chunkSteps,
+  ChunkVerifier,
+  consoleLogger,
+  packageDir,
+  Prover,
+  releaseCurve,
+} from '@mesh/zk';
 import { argValue } from '../scripts/cli-args';
 
 function median(values: number[]): number {
@@ -58,8 +67,12 @@ async function main(): Promise<void> {
   const cliProveMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     proveMs.push(await timed(() => prover.proveChunk(chunk)));
-    cliProveMs.push(await timed(() => cli('groth16', 'fullprove', inputPath, artifacts.wasmPath, artifacts.zkeyPath, proofPath, publicPath)));
-    process.stderr.write(`[bench] prove run ${i + 1}/${runs}: in-process ${proveMs[i].toFixed(0)} ms, CLI ${cliProveMs[i].toFixed(0)} ms\n`);
+    cliProveMs.push(
+      await timed(() => cli('groth16', 'fullprove', inputPath, artifacts.wasmPath, artifacts.zkeyPath, proofPath, publicPath)),
+    );
+    process.stderr.write(
+      `[bench] prove run ${i + 1}/${runs}: in-process ${proveMs[i].toFixed(0)} ms, CLI ${cliProveMs[i].toFixed(0)} ms\n`,
+    );
   }
 
   writeFileSync(proofPath, JSON.stringify(first.proof));
@@ -86,7 +99,9 @@ async function main(): Promise<void> {
   };
   console.log(`profile ${profile.name}: depth ${profile.depth}, K ${profile.chunkSize}, ${artifacts.constraints} constraints`);
   console.log(`constraints per update     ${result.constraintsPerUpdate}`);
-  console.log(`prove, median of ${runs}       in-process ${result.proveMs} ms | snarkjs CLI ${result.cliProveMs} ms | ratio ${result.proveRatio}`);
+  console.log(
+    `prove, median of ${runs}       in-process ${result.proveMs} ms | snarkjs CLI ${result.cliProveMs} ms | ratio ${result.proveRatio}`,
+  );
   console.log(
     `verify, median of ${verifyRuns}     in-process ${result.verifyMs} ms | snarkjs CLI ${result.cliVerifyMs} ms | ${(result.cliVerifyMs / result.verifyMs).toFixed(1)}x faster`,
   );

@@ -71,22 +71,35 @@ describe('StateTree', () => {
 
   it('returns to the empty root when every key is set back to zero', async () => {
     const tree = await open(4);
-    await tree.update([{ key: 7n, value: 1n }, { key: 8n, value: 2n }]);
-    await tree.update([{ key: 7n, value: 0n }, { key: 8n, value: 0n }]);
+    await tree.update([
+      { key: 7n, value: 1n },
+      { key: 8n, value: 2n },
+    ]);
+    await tree.update([
+      { key: 7n, value: 0n },
+      { key: 8n, value: 0n },
+    ]);
     expect(tree.root).toBe(zeroHashes(hasher, 4)[4]);
     expect(tree.size).toBe(2);
   });
 
   it('keeps a key at its index after it was zeroed', async () => {
     const tree = await open(4);
-    await tree.update([{ key: 7n, value: 1n }, { key: 8n, value: 1n }, { key: 7n, value: 0n }]);
+    await tree.update([
+      { key: 7n, value: 1n },
+      { key: 8n, value: 1n },
+      { key: 7n, value: 0n },
+    ]);
     const result = await tree.update([{ key: 7n, value: 5n }]);
     expect(result.steps[0]).toMatchObject({ index: 0, oldValue: 0n, newValue: 5n });
   });
 
   it('records both updates of a key written twice in one batch', async () => {
     const tree = await open(4);
-    const result = await tree.update([{ key: 3n, value: 1n }, { key: 3n, value: 9n }]);
+    const result = await tree.update([
+      { key: 3n, value: 1n },
+      { key: 3n, value: 9n },
+    ]);
     expect(result.steps.map((s) => [s.index, s.oldValue, s.newValue])).toEqual([
       [0, 0n, 1n],
       [0, 1n, 9n],
@@ -144,7 +157,7 @@ describe('StateTree', () => {
     const plain = await open(5);
     const cached = await open(5, new CachedNodeStore(new MemoryNodeStore(), 8) as never);
     for (let round = 0; round < 4; round++) {
-      const batch = Array.from({ length: 6 }, (_, i) => ({ key: BigInt((round * 3 + i) % 11 + 1), value: BigInt(round + i) }));
+      const batch = Array.from({ length: 6 }, (_, i) => ({ key: BigInt(((round * 3 + i) % 11) + 1), value: BigInt(round + i) }));
       await plain.update(batch);
       await cached.update(batch);
       expect(cached.root).toBe(plain.root);

@@ -50,11 +50,13 @@ export function chunkSteps(hasher: Hasher, steps: readonly UpdateStep[], chunkSi
  */
 export function explainInvalidChunk(hasher: Hasher, profile: CircuitProfile, chunk: Chunk): string | undefined {
   const { statement, steps } = chunk;
-  if (steps.length > profile.chunkSize) return `chunk has ${steps.length} updates, profile "${profile.name}" takes at most ${profile.chunkSize}`;
+  if (steps.length > profile.chunkSize)
+    return `chunk has ${steps.length} updates, profile "${profile.name}" takes at most ${profile.chunkSize}`;
   let root = statement.oldRoot;
   for (const [j, s] of steps.entries()) {
     if (s.siblings.length !== profile.depth) return `update ${j} has ${s.siblings.length} siblings, the tree depth is ${profile.depth}`;
-    if (!Number.isInteger(s.index) || s.index < 0 || s.index >= 2 ** profile.depth) return `update ${j} has leaf index ${s.index} outside the tree`;
+    if (!Number.isInteger(s.index) || s.index < 0 || s.index >= 2 ** profile.depth)
+      return `update ${j} has leaf index ${s.index} outside the tree`;
     if (rootFromPath(hasher, leafHash(hasher, s.key, s.oldValue), s.index, s.siblings) !== root) {
       return `update ${j} (key ${s.key}): its old value and siblings do not lead to the running root ${root} (wrong oldRoot or stale siblings)`;
     }

@@ -22,7 +22,11 @@ let hasher: Hasher;
 
 beforeAll(async () => {
   artifacts = await buildCircuitArtifacts('dev');
-  [prover, verifier, hasher] = await Promise.all([Prover.start(artifacts), ChunkVerifier.fromFile(artifacts.verificationKeyPath), poseidonHasher()]);
+  [prover, verifier, hasher] = await Promise.all([
+    Prover.start(artifacts),
+    ChunkVerifier.fromFile(artifacts.verificationKeyPath),
+    poseidonHasher(),
+  ]);
 });
 
 afterAll(async () => {
@@ -61,16 +65,32 @@ const update = fc.record({ key, value });
 /** The shapes the issue names, each a generator of (state before, one chunk of updates). */
 const scenarios = fc.oneof(
   // insert into an empty tree (a partially filled chunk when there is one update)
-  fc.tuple(key, nonZero, fc.array(update, { maxLength: 1 })).map(([k, v, more]) => ({ prefill: [] as StateUpdate[], updates: [{ key: k, value: v }, ...more] })),
+  fc
+    .tuple(key, nonZero, fc.array(update, { maxLength: 1 }))
+    .map(([k, v, more]) => ({ prefill: [] as StateUpdate[], updates: [{ key: k, value: v }, ...more] })),
   // overwrite existing keys
   fc.tuple(key, key, value, value).map(([a, b, v, w]) => ({
-    prefill: [{ key: a, value: 7n }, { key: b, value: 9n }],
-    updates: [{ key: a, value: v === 0n ? 1n : v }, { key: b, value: w === 0n ? 2n : w }],
+    prefill: [
+      { key: a, value: 7n },
+      { key: b, value: 9n },
+    ],
+    updates: [
+      { key: a, value: v === 0n ? 1n : v },
+      { key: b, value: w === 0n ? 2n : w },
+    ],
   })),
   // set existing keys to zero
-  fc.tuple(key, fc.array(update, { maxLength: 3 })).map(([a, others]) => ({ prefill: [...others, { key: a, value: 5n }], updates: [{ key: a, value: 0n }] })),
+  fc
+    .tuple(key, fc.array(update, { maxLength: 3 }))
+    .map(([a, others]) => ({ prefill: [...others, { key: a, value: 5n }], updates: [{ key: a, value: 0n }] })),
   // the same key twice in one chunk
-  fc.tuple(key, nonZero, value).map(([a, v, w]) => ({ prefill: [{ key: a + 100n, value: 1n }], updates: [{ key: a, value: v }, { key: a, value: w }] })),
+  fc.tuple(key, nonZero, value).map(([a, v, w]) => ({
+    prefill: [{ key: a + 100n, value: 1n }],
+    updates: [
+      { key: a, value: v },
+      { key: a, value: w },
+    ],
+  })),
 );
 
 describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
@@ -101,7 +121,10 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
 
   it('fails verification when any public signal or any proof element is changed', async () => {
     const tree = await treeWith([{ key: 5n, value: 5n }]);
-    const batch = await tree.plan([{ key: 5n, value: 6n }, { key: 6n, value: 1n }]);
+    const batch = await tree.plan([
+      { key: 5n, value: 6n },
+      { key: 6n, value: 1n },
+    ]);
     const [chunk] = chunkSteps(hasher, batch.steps, artifacts.profile.chunkSize);
     const { proof, publicSignals } = await prover.proveChunk(chunk);
     expect(await verifier.verify(proof, publicSignals)).toBe(true);
@@ -118,11 +141,25 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
       const tampered = publicSignals.map((s, j) => (j === i ? String(BigInt(s) + 1n) : s));
       expect(await bothVerify(proof, tampered), `public signal ${i}`).toBe(false);
     }
-    expect(await bothVerify(proof, publicSignals.map((s, j) => (j === 0 ? String(BigInt(s) + FIELD_MODULUS) : s)))).toBe(false);
+    expect(
+      await bothVerify(
+        proof,
+        publicSignals.map((s, j) => (j === 0 ? String(BigInt(s) + FIELD_MODULUS) : s)),
+      ),
+    ).toBe(false);
     const elements: [keyof typeof proof, number, number?][] = [
-      ['pi_a', 0], ['pi_a', 1], ['pi_a', 2],
-      ['pi_b', 0, 0], ['pi_b', 0, 1], ['pi_b', 1, 0], ['pi_b', 1, 1], ['pi_b', 2, 0], ['pi_b', 2, 1],
-      ['pi_c', 0], ['pi_c', 1], ['pi_c', 2],
+      ['pi_a', 0],
+      ['pi_a', 1],
+      ['pi_a', 2],
+      ['pi_b', 0, 0],
+      ['pi_b', 0, 1],
+      ['pi_b', 1, 0],
+      ['pi_b', 1, 1],
+      ['pi_b', 2, 0],
+      ['pi_b', 2, 1],
+      ['pi_c', 0],
+      ['pi_c', 1],
+      ['pi_c', 2],
     ];
     for (const [field, i, j] of elements) {
       const tampered = structuredClone(proof);
@@ -142,9 +179,9 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
 
   it('rejects malformed proofs with a clear error', async () => {
     await expect(verifier.verify({ pi_a: ['x'] }, ['1', '2', '3', '4'])).rejects.toThrow(/proof.protocol/);
-    await expect(verifier.verify({ protocol: 'groth16', curve: 'bn128', pi_a: ['1'], pi_b: [[], [], []], pi_c: [] }, ['1'])).rejects.toThrow(
-      /pi_a must be an array of 3/,
-    );
+    await expect(
+      verifier.verify({ protocol: 'groth16', curve: 'bn128', pi_a: ['1'], pi_b: [[], [], []], pi_c: [] }, ['1']),
+    ).rejects.toThrow(/pi_a must be an array of 3/);
   });
 
   it('refuses an inconsistent witness with a typed error and keeps working', async () => {
@@ -161,7 +198,16 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
 
   it('keeps the caller event loop free while proving', async () => {
     const tree = await treeWith([]);
-    const [chunk] = chunkSteps(hasher, (await tree.plan([{ key: 3n, value: 3n }, { key: 4n, value: 4n }])).steps, 2);
+    const [chunk] = chunkSteps(
+      hasher,
+      (
+        await tree.plan([
+          { key: 3n, value: 3n },
+          { key: 4n, value: 4n },
+        ])
+      ).steps,
+      2,
+    );
     let ticks = 0;
     let longestGap = 0;
     let last = Date.now();

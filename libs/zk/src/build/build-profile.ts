@@ -37,7 +37,10 @@ export interface BuildOptions {
   manifest?: CircuitsManifest;
 }
 
-type Manifest = Omit<CircuitArtifacts, 'profile' | 'dir' | 'wasmPath' | 'zkeyPath' | 'verificationKeyPath' | 'solidityVerifierPath' | 'r1csPath'>;
+type Manifest = Omit<
+  CircuitArtifacts,
+  'profile' | 'dir' | 'wasmPath' | 'zkeyPath' | 'verificationKeyPath' | 'solidityVerifierPath' | 'r1csPath'
+>;
 
 const SNARKJS_VERSION = packageVersion('snarkjs');
 
@@ -55,14 +58,18 @@ export async function buildCircuitArtifacts(profileName: string, options: BuildO
 
   const compiled = await compileCircuit(manifest, profile, { cacheDir, logger });
   if (options.buildIfMissing === false && !operatorPtau && !hasAnySetup(cacheDir, profile, compiled)) {
-    throw new ArtifactError(`circuit artifacts for profile "${profile.name}" are not built; run: npm run circuits:build -- --profile ${profile.name}`);
+    throw new ArtifactError(
+      `circuit artifacts for profile "${profile.name}" are not built; run: npm run circuits:build -- --profile ${profile.name}`,
+    );
   }
   const ptau = await ensurePtau(compiled.power, { cacheDir, logger, operatorPtau });
   const key = sha256(compiled.sourceKey, ptau.sha256, `snarkjs@${SNARKJS_VERSION}`);
   const dir = join(cacheDir, 'setup', `${profile.name}-${key.slice(0, 16)}`);
   if (!existsSync(join(dir, 'manifest.json'))) {
     if (options.buildIfMissing === false) {
-      throw new ArtifactError(`circuit artifacts for profile "${profile.name}" are not built; run: npm run circuits:build -- --profile ${profile.name}`);
+      throw new ArtifactError(
+        `circuit artifacts for profile "${profile.name}" are not built; run: npm run circuits:build -- --profile ${profile.name}`,
+      );
     }
     await buildDirAtomically(dir, (scratch) => runSetup(scratch, profile, compiled, ptau, key, logger));
     recordSetup(cacheDir, profile, compiled, dir);
@@ -85,14 +92,25 @@ export function artifactsIn(dir: string, profile: CircuitProfile): CircuitArtifa
   };
 }
 
-async function runSetup(dir: string, profile: CircuitProfile, compiled: CompiledCircuit, ptau: PtauFile, key: string, logger: BuildLogger): Promise<void> {
+async function runSetup(
+  dir: string,
+  profile: CircuitProfile,
+  compiled: CompiledCircuit,
+  ptau: PtauFile,
+  key: string,
+  logger: BuildLogger,
+): Promise<void> {
   const initial = join(dir, 'circuit_0000.zkey');
   const final = join(dir, 'circuit_final.zkey');
-  const created = await timedStep(logger, `groth16 setup of ${profile.name} (${compiled.constraints} constraints, 2^${compiled.power})`, () =>
-    snarkjs.zKey.newZKey(compiled.r1csPath, ptau.path, initial),
+  const created = await timedStep(
+    logger,
+    `groth16 setup of ${profile.name} (${compiled.constraints} constraints, 2^${compiled.power})`,
+    () => snarkjs.zKey.newZKey(compiled.r1csPath, ptau.path, initial),
   );
   if (created === -1) throw new ArtifactError(`the ceremony file ${ptau.path} is too small for ${compiled.constraints} constraints`);
-  await timedStep(logger, 'phase-2 contribution', () => snarkjs.zKey.contribute(initial, final, 'rollup-mesh dev contribution', randomEntropy()));
+  await timedStep(logger, 'phase-2 contribution', () =>
+    snarkjs.zKey.contribute(initial, final, 'rollup-mesh dev contribution', randomEntropy()),
+  );
   rmSync(initial);
 
   const verificationKey = await snarkjs.zKey.exportVerificationKey(final);
@@ -110,7 +128,10 @@ async function runSetup(dir: string, profile: CircuitProfile, compiled: Compiled
     ptauSha256: ptau.sha256,
     ptauSource: ptau.source,
   };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, profile: profile.name, snarkjs: SNARKJS_VERSION, builtAt: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ ...manifest, profile: profile.name, snarkjs: SNARKJS_VERSION, builtAt: new Date().toISOString() }, null, 2),
+  );
 }
 
 /** Index of setups per compiled circuit, so that "is anything built" needs no ceremony hashing. */

@@ -25,7 +25,11 @@ export async function buildDirAtomically(target: string, build: (scratch: string
   mkdirSync(scratch, { recursive: true });
   try {
     await build(scratch);
-    if (!existsSync(target)) renameSync(scratch, target);
+    try {
+      renameSync(scratch, target);
+    } catch (err) {
+      if (!existsSync(target)) throw err; // another process finished first: keep its entry
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -34,7 +38,6 @@ export async function buildDirAtomically(target: string, build: (scratch: string
 export function randomEntropy(): string {
   return randomBytes(32).toString('hex');
 }
-
 
 /** Installed folder of a package, also for packages whose `exports` hide their package.json. */
 export function packageDir(name: string): string {

@@ -21,7 +21,10 @@ const DEV_DIR = /^dev-pot(\d+)$/;
  * otherwise a new development ceremony is run (new accumulator, one random contribution, phase-2
  * preparation: minutes, shown by a heartbeat) and cached. Nothing is downloaded.
  */
-export async function ensurePtau(power: number, options: { cacheDir: string; logger: BuildLogger; operatorPtau?: string }): Promise<PtauFile> {
+export async function ensurePtau(
+  power: number,
+  options: { cacheDir: string; logger: BuildLogger; operatorPtau?: string },
+): Promise<PtauFile> {
   const { cacheDir, logger, operatorPtau } = options;
   if (operatorPtau) {
     if (!existsSync(operatorPtau)) throw new ArtifactError(`MESH_PTAU names ${operatorPtau}, which does not exist`);

@@ -1,0 +1,73 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertAppsBuilt, NodeProcess, type AppName } from '../support/node-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const started: NodeProcess[] = [];
+let testDb: TestDatabase;
+
+function start(app: AppName, env: Record<string, string>): NodeProcess {
+  const node = new NodeProcess(app, env);
+  started.push(node);
+  return node;
+}
+
+async function health(baseUrl: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}/health`);
+  return { status: response.status, body: await response.json() };
+}
+
+const HEALTHY = {
+  status: 200,
+  body: expect.objectContaining({ status: 'ok', info: { database: expect.objectContaining({ status: 'up' }) } }),
+};
+
+beforeAll(async () => {
+  assertAppsBuilt();
+  testDb = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((node) => node.stop()));
+  await testDb?.drop();
+});
+
+describe('GET /health of the built apps', () => {
+  it('mainnet and an SPN, started side by side on one database, report ok', async () => {
+    const mainnet = start('mainnet', { PORT: '0', DATABASE_URL: testDb.url });
+    const spn = start('spn', { PORT: '0', DATABASE_URL: testDb.url, SPN_ID: 'spn-e2e' });
+    const [mainnetUrl, spnUrl] = await Promise.all([mainnet.listeningUrl(), spn.listeningUrl()]);
+
+    expect(await health(mainnetUrl)).toEqual(HEALTHY);
+    expect(await health(spnUrl)).toEqual(HEALTHY);
+    expect(spn.stdout).toContain(`spn spn-e2e listening on ${spnUrl}`);
+  });
+
+  it.each<AppName>(['mainnet', 'spn'])('%s exits with code 1 on a bad PORT, naming it, without a stack trace', async (app) => {
+    const node = start(app, { PORT: 'abc', DATABASE_URL: testDb.url });
+
+    expect(await node.exited).toEqual({ code: 1, signal: null });
+    expect(node.stderr).toBe('Invalid configuration: PORT must be a port number (got "abc")\n');
+  });
+
+  it('without DATABASE_URL the mainnet runs an embedded Postgres and stops it on SIGTERM', async () => {
+    const dataRoot = mkdtempSync(join(tmpdir(), 'mesh-e2e-'));
+    chmodSync(dataRoot, 0o755); // as root, Postgres runs as the `postgres` user, which must reach the data dir
+    try {
+      const mainnet = start('mainnet', { PORT: '0', MESH_DATA_DIR: dataRoot });
+      expect(await health(await mainnet.listeningUrl())).toEqual(HEALTHY);
+      const postmasterPidFile = join(dataRoot, 'mainnet/pgdata/postmaster.pid');
+      const postgresPid = Number(readFileSync(postmasterPidFile, 'utf8').split('\n')[0]);
+
+      await mainnet.stop();
+
+      expect(existsSync(postmasterPidFile)).toBe(false); // Postgres shut down cleanly...
+      expect(() => process.kill(postgresPid, 0)).toThrow(); // ...and is not left running
+      expect(mainnet.stdout).toContain(`embedded Postgres (data dir ${dataRoot}/mainnet/pgdata)`);
+    } finally {
+      rmSync(dataRoot, { recursive: true, force: true });
+    }
+  });
+});
