@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.mesh/**', 'coverage/**', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.mesh/**', 'coverage/**', '**/*.cjs', '**/*.mjs', '**/assembly/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,10 +42,11 @@ export function randomEntropy(): string {
 
 /** Installed folder of a package, also for packages whose `exports` hide their package.json. */
 export function packageDir(name: string): string {
+  const { resolve } = createRequire(__filename); // not the global `require`: assemblyscript's typings redeclare it
   try {
-    return dirname(require.resolve(`${name}/package.json`));
+    return dirname(resolve(`${name}/package.json`));
   } catch {
-    let dir = dirname(require.resolve(name));
+    let dir = dirname(resolve(name));
     while (!isPackageRoot(dir, name)) {
       const parent = dirname(dir);
       if (parent === dir) throw new Error(`cannot find the folder of package ${name}`);
