@@ -1,17 +1,37 @@
+import type { AddressInfo, Server } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { MeshError } from '@mesh/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { ConfigError, MeshError } from '@mesh/core';
+import { mainnetTransportOptions } from '@mesh/transport';
 import { loadMainnetConfig } from './mainnet-config';
 import { MainnetModule } from './mainnet.module';
+import { setupOpenApi } from './openapi';
 
 async function main(): Promise<void> {
   const config = loadMainnetConfig(process.env);
+  const transportOptions = mainnetTransportOptions(config.transport); // a ConfigError (e.g. NATS not installed) before anything starts
   const app = await NestFactory.create(MainnetModule.forRoot(config), { logger: [config.logLevel], abortOnError: false });
   app.enableShutdownHooks();
+  setupOpenApi(app);
+  const microservice = app.connectMicroservice<MicroserviceOptions>(transportOptions);
   try {
+    await app.init();
+    await app.startAllMicroservices().catch((err: NodeJS.ErrnoException) => {
+      const where = config.transport.kind === 'tcp' ? `tcp ${config.transport.host}:${config.transport.port}` : config.transport.natsUrl;
+      throw new ConfigError(
+        `mainnet transport cannot listen on ${where}: ${err.message || err.code} (see MAINNET_TCP_PORT, MAINNET_TCP_HOST)`,
+      );
+    });
     await app.listen(config.port, config.host);
   } catch (err) {
     await app.close();
     throw err;
+  }
+  if (config.transport.kind === 'tcp') {
+    const address = microservice.unwrap<Server>().address() as AddressInfo;
+    process.stdout.write(`mainnet tcp listening on ${config.transport.host}:${address.port}\n`);
+  } else {
+    process.stdout.write(`mainnet nats transport on ${config.transport.natsUrl}\n`);
   }
   process.stdout.write(`mainnet listening on ${await app.getUrl()}\n`);
 }

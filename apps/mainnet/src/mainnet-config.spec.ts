@@ -9,6 +9,9 @@ describe('loadMainnetConfig', () => {
       databaseUrl: undefined,
       dataDir: '.mesh',
       logLevel: 'log',
+      chainId: 4242,
+      transport: { kind: 'tcp', host: '127.0.0.1', port: 7070, natsUrl: 'nats://127.0.0.1:4222' },
+      blockMs: 1000,
     });
   });
 
@@ -19,6 +22,12 @@ describe('loadMainnetConfig', () => {
       DATABASE_URL: 'postgres://mesh:pw@db.internal:5432/mesh',
       MESH_DATA_DIR: '/var/lib/mesh',
       LOG_LEVEL: 'debug',
+      CHAIN_ID: '31337',
+      MAINNET_TRANSPORT: 'nats',
+      MAINNET_TCP_HOST: '10.0.0.5',
+      MAINNET_TCP_PORT: '7171',
+      NATS_URL: 'nats://nats.internal:4222',
+      MAINNET_BLOCK_MS: '250',
     };
 
     expect(loadMainnetConfig(env)).toEqual({
@@ -27,6 +36,18 @@ describe('loadMainnetConfig', () => {
       databaseUrl: 'postgres://mesh:pw@db.internal:5432/mesh',
       dataDir: '/var/lib/mesh',
       logLevel: 'debug',
+      chainId: 31337,
+      transport: { kind: 'nats', host: '10.0.0.5', port: 7171, natsUrl: 'nats://nats.internal:4222' },
+      blockMs: 250,
+    });
+  });
+
+  it('listens for TCP on HOST unless MAINNET_TCP_HOST is set, and accepts port 0 (any free port)', () => {
+    expect(loadMainnetConfig({ HOST: '0.0.0.0', MAINNET_TCP_PORT: '0' }).transport).toEqual({
+      kind: 'tcp',
+      host: '0.0.0.0',
+      port: 0,
+      natsUrl: 'nats://127.0.0.1:4222',
     });
   });
 
@@ -36,6 +57,13 @@ describe('loadMainnetConfig', () => {
     ['HOST', 'not a host', 'HOST must be a host name or IP address (got "not a host")'],
     ['DATABASE_URL', 'mysql://root:pw@db/mesh', 'DATABASE_URL must be a postgres:// URL (value hidden)'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose (got "loud")'],
+    ['CHAIN_ID', '0', 'CHAIN_ID must be a positive integer (got "0")'],
+    ['CHAIN_ID', 'x', 'CHAIN_ID must be a positive integer (got "x")'],
+    ['MAINNET_TCP_PORT', '99999', 'MAINNET_TCP_PORT must be a port number (got "99999")'],
+    ['MAINNET_TCP_HOST', 'no host', 'MAINNET_TCP_HOST must be a host name or IP address (got "no host")'],
+    ['MAINNET_TRANSPORT', 'grpc', 'MAINNET_TRANSPORT must be one of tcp, nats (got "grpc")'],
+    ['NATS_URL', 'http://x', 'NATS_URL must be a nats:// URL (got "http://x")'],
+    ['MAINNET_BLOCK_MS', '5', 'MAINNET_BLOCK_MS must be an integer number of milliseconds from 10 to 3600000 (got "5")'],
   ])('rejects a bad %s, naming it', (variable, value, problem) => {
     expect(() => loadMainnetConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),

@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBatchHeader, chunksHash, txDataHash, type BatchHeader } from '@mesh/core';
+import { MainnetClient, MainnetRejectedError, mainnetTransportOptions } from '@mesh/transport';
+import { buildCircuitArtifacts, releaseCurve } from '@mesh/zk';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { loadMainnetConfig } from './mainnet-config';
+import { MainnetModule } from './mainnet.module';
+import { setupOpenApi } from './openapi';
+
+/** The mainnet app as main.ts wires it (HTTP + TCP microservice) on a test database. */
+let testDb: TestDatabase;
+let app: INestApplication;
+let base: string;
+let client: MainnetClient;
+let verificationKey: Record<string, unknown>;
+const operator = Wallet.createRandom();
+const stranger = Wallet.createRandom();
+const CHAIN_ID = 4242;
+
+async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // html
+  }
+  return { status: response.status, body: parsed };
+}
+
+const registration = () => ({
+  spnId: 'spn-app',
+  vmKind: 'wasm',
+  profile: 'dev',
+  verificationKey,
+  operator: operator.address,
+  endpoint: 'http://127.0.0.1:8081',
+});
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  const artifacts = await buildCircuitArtifacts('dev');
+  verificationKey = JSON.parse(readFileSync(artifacts.verificationKeyPath, 'utf8'));
+  const config = loadMainnetConfig({
+    DATABASE_URL: testDb.url,
+    PORT: '0',
+    MAINNET_TCP_PORT: '0',
+    MAINNET_BLOCK_MS: '50',
+    LOG_LEVEL: 'error',
+  });
+  app = await NestFactory.create(MainnetModule.forRoot(config), { logger: ['error'] });
+  setupOpenApi(app);
+  const microservice = app.connectMicroservice<MicroserviceOptions>(mainnetTransportOptions(config.transport));
+  await app.init();
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const tcpPort = (microservice.unwrap<Server>().address() as AddressInfo).port;
+  client = new MainnetClient({ ...config.transport, port: tcpPort }, { timeoutMs: 10_000 });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await app?.close();
+  await testDb?.drop();
+  await releaseCurve();
+});
+
+describe('mainnet REST API', () => {
+  it('keeps GET /health and serves the OpenAPI UI at /docs and its JSON at /docs-json', async () => {
+    expect((await http('GET', '/health')).body).toMatchObject({ status: 'ok' });
+    const ui = await fetch(`${base}/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/text\/html/);
+    const doc = (await http('GET', '/docs-json')).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/spns', '/spns/{id}', '/spns/{id}/batches', '/spns/{id}/batches/{n}', '/blocks', '/blocks/{n}']),
+    );
+    expect(doc.components.schemas.RegisterSpnDto.required).toEqual(expect.arrayContaining(['spnId', 'verificationKey', 'operator']));
+  });
+
+  it('answers unknown or malformed fields with 400 and the reason', async () => {
+    expect(await http('GET', '/spns?foo=1')).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'property foo should not exist' },
+    });
+    expect((await http('GET', '/spns?limit=101')).body.message).toBe('limit must not be greater than 100');
+    expect((await http('GET', '/blocks?before=x')).body.message).toMatch(/before must be an integer number/);
+    expect((await http('GET', '/spns/Not_An_Id')).body).toMatchObject({
+      statusCode: 400,
+      message: 'id must be 1 to 32 characters a-z, 0-9 or -',
+    });
+    expect((await http('GET', '/blocks/abc')).status).toBe(400);
+    const unknownField = await http('POST', '/spns', { ...registration(), genesisRoot: '1' });
+    expect(unknownField).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'property genesisRoot should not exist' },
+    });
+    const badAddress = await http('POST', '/spns', { ...registration(), operator: '0x12' });
+    expect(badAddress.body.message).toBe('operator must be a 0x-prefixed 20-byte hex address');
+    const badKey = await http('POST', '/spns', { ...registration(), verificationKey: { ...verificationKey, nPublic: 3 } });
+    expect(badKey).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringMatching(/nPublic must be 4/) } });
+  });
+
+  it('registers an SPN idempotently and answers a conflicting registration with 409', async () => {
+    const created = await http('POST', '/spns', registration());
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ spnId: 'spn-app', status: 'active', lastBatchNo: 0, operator: operator.address.toLowerCase() });
+    expect((await http('POST', '/spns', registration())).body).toEqual(created.body);
+    const conflict = await http('POST', '/spns', { ...registration(), endpoint: 'http://elsewhere:1' });
+    expect(conflict).toEqual({
+      status: 409,
+      body: {
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'SPN_CONFLICT',
+        message: 'SPN "spn-app" is already registered with another endpoint',
+      },
+    });
+    expect((await http('GET', '/spns')).body).toEqual({ items: [created.body], nextOffset: null });
+    expect((await http('GET', '/spns/spn-app')).body).toEqual({ ...created.body, verificationKey });
+    expect(await http('GET', '/spns/nobody')).toEqual({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'SPN "nobody" is not registered' },
+    });
+  });
+});
+
+describe('mainnet TCP transport (MainnetClient)', () => {
+  it('registers, reads and settles over TCP; a refusal comes back as MainnetRejectedError with its reason', async () => {
+    const spn = await client.registerSpn(registration() as never);
+    expect(spn.spnId).toBe('spn-app');
+    expect(await client.getSpn('spn-app')).toEqual(spn);
+    expect(await client.getSpn('nobody')).toBeUndefined();
+
+    // A batch without state changes (no chunks, preRoot = postRoot) is valid: it settles blocks 0..1.
+    const header: BatchHeader = {
+      spnId: 'spn-app',
+      batchNo: 1,
+      preRoot: spn.genesisRoot,
+      postRoot: spn.genesisRoot,
+      firstBlock: 0,
+      lastBlock: 1,
+      chunksHash: chunksHash([]),
+      txDataHash: txDataHash([{ note: 'empty block' }]),
+    };
+    const submission = {
+      header,
+      chunks: [],
+      txData: [{ note: 'empty block' }],
+      signature: await signBatchHeader(operator, CHAIN_ID, header),
+    };
+    const forged = { ...submission, signature: await signBatchHeader(stranger, CHAIN_ID, header) };
+    const refused = await client.submitBatch(forged).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(MainnetRejectedError);
+    expect(refused).toMatchObject({ mainnetCode: 'SETTLEMENT_REJECTED', details: expect.objectContaining({ rule: 'signature' }) });
+    expect((refused as Error).message).toMatch(
+      /^settlement rejected: the header is signed by 0x[0-9a-f]{40}, not by the operator of SPN "spn-app"/,
+    );
+
+    expect(await client.submitBatch(submission)).toEqual({ accepted: true, duplicate: false, batchNo: 1, postRoot: spn.genesisRoot });
+    expect(await client.submitBatch(submission)).toEqual({ accepted: true, duplicate: true, batchNo: 1, postRoot: spn.genesisRoot });
+  });
+
+  it('shows the settled batch and the blocks that finalized it over REST', async () => {
+    let batches = (await http('GET', '/spns/spn-app/batches')).body;
+    for (let i = 0; i < 100 && batches.items[0]?.mainnetBlock === null; i++) {
+      await new Promise((wait) => setTimeout(wait, 50));
+      batches = (await http('GET', '/spns/spn-app/batches')).body;
+    }
+    expect(batches).toMatchObject({
+      items: [{ spnId: 'spn-app', batchNo: 1, chunkCount: 0, txCount: 1, mainnetBlock: expect.any(Number) }],
+      nextBefore: null,
+    });
+    const full = (await http('GET', '/spns/spn-app/batches/1')).body;
+    expect(full).toMatchObject({ batchNo: 1, chunks: [], txData: [{ note: 'empty block' }], header: { batchNo: 1 } });
+    expect((await http('GET', '/spns/spn-app/batches/2')).status).toBe(404);
+
+    const blocks = (await http('GET', '/blocks')).body;
+    expect(blocks.items.length).toBeGreaterThanOrEqual(1);
+    expect(blocks.items.at(-1)).toMatchObject({ number: 0, parentHash: '0x' + '00'.repeat(32) });
+    const block = (await http('GET', `/blocks/${batches.items[0].mainnetBlock}`)).body;
+    expect(block.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'batch_settled', spnId: 'spn-app', batchNo: 1 })]),
+    );
+    expect((await http('GET', '/blocks/999999')).status).toBe(404);
+  });
+});

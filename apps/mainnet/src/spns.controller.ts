@@ -1,0 +1,60 @@
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { BatchRecord, BatchSummary, CursorPage, Mainnet, OffsetPage, SpnDetails, SpnRecord } from '@mesh/mainnet';
+import { CursorPageQuery, OffsetPageQuery, RegisterSpnDto, SpnBatchParams, SpnIdParams } from './dto/requests';
+import { BatchDto, BatchPageDto, ErrorDto, SpnDetailsDto, SpnDto, SpnPageDto } from './dto/responses';
+import { MAINNET } from './mainnet.tokens';
+
+@ApiTags('spns')
+@ApiBadRequestResponse({ type: ErrorDto, description: 'malformed or unknown fields' })
+@Controller('spns')
+export class SpnsController {
+  constructor(@Inject(MAINNET) private readonly mainnet: Mainnet) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register an SPN (idempotent for identical fields); the mainnet computes its genesis root' })
+  @ApiCreatedResponse({ type: SpnDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'the id is registered with other fields' })
+  register(@Body() body: RegisterSpnDto): Promise<SpnRecord> {
+    return this.mainnet.registry.register({ ...body });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Registered SPNs, most recent first' })
+  @ApiOkResponse({ type: SpnPageDto })
+  list(@Query() query: OffsetPageQuery): Promise<OffsetPage<SpnRecord>> {
+    return this.mainnet.queries.listSpns(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One SPN with its verification key and settlement position' })
+  @ApiOkResponse({ type: SpnDetailsDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  get(@Param() params: SpnIdParams): Promise<SpnDetails> {
+    return this.mainnet.queries.getSpn(params.id);
+  }
+
+  @Get(':id/batches')
+  @ApiOperation({ summary: "The SPN's settled batches, newest first (summaries)" })
+  @ApiOkResponse({ type: BatchPageDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  batches(@Param() params: SpnIdParams, @Query() query: CursorPageQuery): Promise<CursorPage<BatchSummary>> {
+    return this.mainnet.queries.listBatches(params.id, query);
+  }
+
+  @Get(':id/batches/:n')
+  @ApiOperation({ summary: 'One settled batch: header, signature, chunks with proofs and updates, tx data' })
+  @ApiOkResponse({ type: BatchDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  batch(@Param() params: SpnBatchParams): Promise<BatchRecord> {
+    return this.mainnet.queries.getBatch(params.id, params.n);
+  }
+}

@@ -1,0 +1,64 @@
+import { chunksHash, signBatchHeader, txDataHash, type BatchHeader, type SettlementChunkJson, type SettlementSubmission } from '@mesh/core';
+import type { Chunk } from '@mesh/zk';
+import type { Signer } from 'ethers';
+
+// Test support for the specs of this lib: submissions as an SPN builds them.
+
+/** A well-formed Groth16 proof object that verifies nothing. */
+export const DUMMY_PROOF = {
+  pi_a: ['1', '2', '1'],
+  pi_b: [
+    ['1', '0'],
+    ['1', '0'],
+    ['1', '0'],
+  ],
+  pi_c: ['1', '2', '1'],
+  protocol: 'groth16',
+  curve: 'bn128',
+};
+
+/** A proven chunk in the form the mainnet takes it. */
+export function settlementChunk(chunk: Chunk, proof: unknown): SettlementChunkJson {
+  return {
+    statement: {
+      oldRoot: String(chunk.statement.oldRoot),
+      newRoot: String(chunk.statement.newRoot),
+      diffHash: String(chunk.statement.diffHash),
+      chunkIndex: chunk.statement.chunkIndex,
+    },
+    proof,
+    updates: chunk.steps.map((s) => ({ index: s.index, key: String(s.key), oldValue: String(s.oldValue), newValue: String(s.newValue) })),
+  };
+}
+
+export interface BatchFixture {
+  spnId: string;
+  batchNo: number;
+  preRoot: bigint | string;
+  postRoot: bigint | string;
+  firstBlock: number;
+  lastBlock: number;
+  chunks: SettlementChunkJson[];
+  txData: unknown[];
+}
+
+/** Header with the hashes of the given chunks and tx data, signed by `signer`. */
+export async function signedSubmission(
+  signer: Signer,
+  chainId: number,
+  batch: BatchFixture,
+  headerOverrides: Partial<BatchHeader> = {},
+): Promise<SettlementSubmission> {
+  const header: BatchHeader = {
+    spnId: batch.spnId,
+    batchNo: batch.batchNo,
+    preRoot: String(batch.preRoot),
+    postRoot: String(batch.postRoot),
+    firstBlock: batch.firstBlock,
+    lastBlock: batch.lastBlock,
+    chunksHash: chunksHash(batch.chunks),
+    txDataHash: txDataHash(batch.txData),
+    ...headerOverrides,
+  };
+  return { header, chunks: batch.chunks, txData: batch.txData, signature: await signBatchHeader(signer, chainId, header) };
+}

@@ -1,0 +1,5 @@
+export * from './patterns';
+export * from './errors';
+export * from './transport-config';
+export * from './mainnet-client';
+export * from './nest/http-errors';
