@@ -4,6 +4,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm run circuits:build -- --profile dev
+RUN npm run build && npm run circuits:build -- --profile dev && npm run plugins:build
 ENV NODE_ENV=production HOST=0.0.0.0
 CMD ["node", "dist/apps/mainnet/src/main.js"]

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('GET /health of the built apps', () => {
   it('mainnet and an SPN, started side by side on one database, report ok', async () => {
-    const mainnet = start('mainnet', { PORT: '0', DATABASE_URL: testDb.url });
+    const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', DATABASE_URL: testDb.url });
     const spn = start('spn', { PORT: '0', DATABASE_URL: testDb.url, SPN_ID: 'spn-e2e' });
     const [mainnetUrl, spnUrl] = await Promise.all([mainnet.listeningUrl(), spn.listeningUrl()]);
 
@@ -46,7 +46,7 @@ describe('GET /health of the built apps', () => {
   });
 
   it.each<AppName>(['mainnet', 'spn'])('%s exits with code 1 on a bad PORT, naming it, without a stack trace', async (app) => {
-    const node = start(app, { PORT: 'abc', DATABASE_URL: testDb.url });
+    const node = start(app, { PORT: 'abc', MAINNET_TCP_PORT: '0', DATABASE_URL: testDb.url });
 
     expect(await node.exited).toEqual({ code: 1, signal: null });
     expect(node.stderr).toBe('Invalid configuration: PORT must be a port number (got "abc")\n');
@@ -56,7 +56,7 @@ describe('GET /health of the built apps', () => {
     const dataRoot = mkdtempSync(join(tmpdir(), 'mesh-e2e-'));
     chmodSync(dataRoot, 0o755); // as root, Postgres runs as the `postgres` user, which must reach the data dir
     try {
-      const mainnet = start('mainnet', { PORT: '0', MESH_DATA_DIR: dataRoot });
+      const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', MESH_DATA_DIR: dataRoot });
       expect(await health(await mainnet.listeningUrl())).toEqual(HEALTHY);
       const postmasterPidFile = join(dataRoot, 'mainnet/pgdata/postmaster.pid');
       const postgresPid = Number(readFileSync(postmasterPidFile, 'utf8').split('\n')[0]);

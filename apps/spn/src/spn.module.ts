@@ -1,8 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { DatabaseModule, nodeDatabaseOptions } from '@mesh/persistence';
+import { SpnNode } from '@mesh/spn-node';
 import { HealthController } from './health.controller';
+import { SpnController } from './spn.controller';
+import { openSpnNode, SpnNodeLifecycle } from './spn-node.provider';
 import type { SpnConfig } from './spn-config';
 
 @Module({})
@@ -11,7 +15,11 @@ export class SpnModule {
     return {
       module: SpnModule,
       imports: [DatabaseModule.forRoot(nodeDatabaseOptions(config, join('spns', config.spnId))), TerminusModule],
-      controllers: [HealthController],
+      controllers: [HealthController, SpnController],
+      providers: [
+        { provide: SpnNode, useFactory: (dataSource: DataSource) => openSpnNode(config, dataSource), inject: [DataSource] },
+        SpnNodeLifecycle,
+      ],
     };
   }
 }

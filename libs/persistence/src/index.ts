@@ -8,3 +8,4 @@ export * from './embedded/start-embedded-postgres';
 export * from './config/parse-env';
 export * from './config/node-config';
 export * from './nest/database.module';
+export * from './embedded/free-port';

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { DatabaseError } from './database-error';
+import { migrations } from './migrations';
 import { openDatabase, type DatabaseHandle } from './open-database';
 
 const STATE_TABLES = ['state_leaf', 'state_node', 'state_tree'];
+const ALL_MIGRATIONS = migrations.map((m) => new m().name);
 
 let testDb: TestDatabase;
 const opened: DatabaseHandle[] = [];
@@ -42,7 +44,7 @@ describe('openDatabase on a server (DATABASE_URL)', () => {
     expect(database.embedded).toBe(false);
     expect(database.url).toBe(testDb.url);
     expect(await stateTables(database)).toEqual(STATE_TABLES);
-    expect(await migrationNames(database)).toEqual(['InitStateTree1732449600000']);
+    expect(await migrationNames(database)).toEqual(ALL_MIGRATIONS);
     const indexes: { indexdef: string }[] = await database.dataSource.query(
       `SELECT indexdef FROM pg_indexes WHERE indexname = 'state_leaf_key'`,
     );
@@ -53,22 +55,26 @@ describe('openDatabase on a server (DATABASE_URL)', () => {
     await (await open()).close();
     const again = await open();
 
-    expect(await migrationNames(again)).toEqual(['InitStateTree1732449600000']);
+    expect(await migrationNames(again)).toEqual(ALL_MIGRATIONS);
     expect(await stateTables(again)).toEqual(STATE_TABLES);
   });
 
   it('lets several processes open a fresh database at once (migrations are serialised)', async () => {
     const all = await Promise.all([open(), open(), open(), open()]);
 
-    expect(await migrationNames(all[0])).toEqual(['InitStateTree1732449600000']);
+    expect(await migrationNames(all[0])).toEqual(ALL_MIGRATIONS);
   });
 
-  it('has a down migration that drops the tables', async () => {
+  it('has down migrations that drop every table', async () => {
     const database = await open();
-    await database.dataSource.undoLastMigration();
+    for (let i = 0; i < migrations.length; i++) await database.dataSource.undoLastMigration();
 
     expect(await stateTables(database)).toEqual([]);
     expect(await migrationNames(database)).toEqual([]);
+    const left: unknown[] = await database.dataSource.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
+    );
+    expect(left).toEqual([]);
   });
 
   it('close() is idempotent', async () => {

@@ -1,4 +1,6 @@
 import { InitStateTree1732449600000 } from './1732449600000-init-state-tree';
+import { Mainnet1764000000000 } from './1764000000000-mainnet';
+import { SpnNode1764000001000 } from './1764000001000-spn-node';
 
 /** Every migration, oldest first. Listed as classes (not globs) so TS sources and dist both work. */
-export const migrations = [InitStateTree1732449600000];
+export const migrations = [InitStateTree1732449600000, Mainnet1764000000000, SpnNode1764000001000];

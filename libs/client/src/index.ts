@@ -1,0 +1,3 @@
+export * from './http';
+export * from './spn-client';
+export * from './mainnet-client';

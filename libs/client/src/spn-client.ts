@@ -1,0 +1,83 @@
+import type { Signer } from 'ethers';
+import { signWasmCall, signWasmDeploy, type SignedWasmCallJson, type WasmDomainOptions } from '@mesh/core';
+import { requestJson } from './http';
+
+export type TxStatus = 'pending' | 'included' | 'failed' | 'settled';
+
+export interface TxInfo {
+  hash: string;
+  status: TxStatus;
+  kind: string;
+  from: string;
+  nonce: string;
+  blockNumber: string | null;
+  txIndex: number | null;
+  receipt: { status: string; gasUsed: string; error?: string; events: { name: string; data: string }[]; returnData: string } | null;
+  batchNo: string | null;
+}
+
+export interface SpnStatus {
+  height: string;
+  stateRoot: string | null;
+  pending: number;
+  lastBatch: string | null;
+  lastSettledBatch: string | null;
+  settledRoot: string | null;
+}
+
+/** Typed client of a Wasm SPN node's REST API, signing what it sends. */
+export class SpnClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly domain: WasmDomainOptions,
+  ) {}
+
+  /** Signs and sends a plugin call; returns its hash once the node has stored it. */
+  async call(signer: Signer, call: { plugin: string; method: string; args: string[]; nonce: bigint; gasLimit?: bigint }): Promise<string> {
+    const from = (await signer.getAddress()).toLowerCase();
+    const signed = await signWasmCall(signer, this.domain, { from, gasLimit: 1_000_000n, ...call });
+    return this.send(signed);
+  }
+
+  /** Sends an already signed call. */
+  async send(signed: SignedWasmCallJson): Promise<string> {
+    return (await requestJson<{ hash: string }>(this.baseUrl, '/tx', { body: signed })).hash;
+  }
+
+  async deploy(signer: Signer, name: string, code: Uint8Array, nonce: bigint, gasLimit = 5_000_000n): Promise<string> {
+    const from = (await signer.getAddress()).toLowerCase();
+    const signed = await signWasmDeploy(signer, this.domain, { from, nonce, name, gasLimit }, code);
+    return (await requestJson<{ hash: string }>(this.baseUrl, '/plugins', { body: signed })).hash;
+  }
+
+  async nextNonce(address: string): Promise<bigint> {
+    return BigInt((await requestJson<{ nextNonce: string }>(this.baseUrl, `/accounts/${address}`)).nextNonce);
+  }
+
+  tx(hash: string): Promise<TxInfo> {
+    return requestJson<TxInfo>(this.baseUrl, `/tx/${hash}`);
+  }
+
+  status(): Promise<SpnStatus> {
+    return requestJson<SpnStatus>(this.baseUrl, '/status');
+  }
+
+  state(plugin: string, key: string): Promise<{ value: string | null; u64: string | null }> {
+    return requestJson(this.baseUrl, `/state/${plugin}/${encodeURIComponent(key)}`);
+  }
+
+  plugins(): Promise<{ name: string; methods: string[] }[]> {
+    return requestJson(this.baseUrl, '/plugins');
+  }
+
+  /** Polls a tx until its status is one of `statuses` (or the time runs out). */
+  async waitFor(hash: string, statuses: readonly TxStatus[], timeoutMs = 120_000, pollMs = 200): Promise<TxInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.tx(hash);
+      if (statuses.includes(info.status)) return info;
+      if (Date.now() > deadline) throw new Error(`tx ${hash} is still ${info.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+}

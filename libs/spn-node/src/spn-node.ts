@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import type { DataSource } from 'typeorm';
+import { Wallet } from 'ethers';
+import { CachedNodeStore, PgNodeStore, poseidonHasher, StateTree, zeroHashes } from '@mesh/state';
+import { Prover, type CircuitArtifacts } from '@mesh/zk';
+import { WasmRuntime } from '@mesh/vm-wasm';
+import { Batcher } from './batcher';
+import { BlockProducer } from './block-producer';
+import { SerialWasmExecutor, type BlockExecutor } from './executor';
+import { DEFAULT_INGRESS_LIMITS, Ingress, type IngressLimits } from './ingress';
+import type { MainnetPort } from './mainnet-port';
+import { Loop } from './node-loops';
+import { PluginRegistry, type DeployedPlugin } from './plugin-registry';
+import { ProvingWorker } from './proving-worker';
+import { Settler } from './settler';
+import { SpnQueries } from './spn-queries';
+import { StateCache } from './state-cache';
+
+export interface SpnNodeLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface SpnNodeOptions {
+  spnId: string;
+  chainId: number;
+  /** Circuit artifacts of the SPN's profile (depth and K come from its profile). */
+  artifacts: CircuitArtifacts;
+  /** secp256k1 private key of the operator that signs settlements. */
+  operatorKey: string;
+  mainnet: MainnetPort;
+  blockTimeMs: number;
+  maxBlockTxs: number;
+  batchBlocks: number;
+  batchMaxMs: number;
+  /** Proving workers in this process (each a prover process with the artifacts loaded). */
+  provers: number;
+  limits?: IngressLimits;
+  logger: SpnNodeLogger;
+}
+
+/**
+ * One Wasm SPN node: ingress into the mempool, the sequencer's block loop, the batcher, proving
+ * workers and the settlement client, over one Postgres database. Every step is a transaction in
+ * Postgres, so a node killed at any point resumes where it was: pending txs run, open batches are
+ * proven, proven batches are (re)submitted.
+ */
+export class SpnNode {
+  private readonly loops: Loop[] = [];
+  private registered = false;
+  private endpoint = '';
+  private acceptedSinceBlock = 0;
+
+  private constructor(
+    readonly options: SpnNodeOptions,
+    readonly ingress: Ingress,
+    readonly queries: SpnQueries,
+    readonly tree: StateTree,
+    private readonly producer: BlockProducer,
+    private readonly batcher: Batcher,
+    private readonly provers: Prover[],
+    private readonly workers: ProvingWorker[],
+    private readonly settler: Settler,
+    private readonly pluginRegistry: PluginRegistry,
+    readonly operatorAddress: string,
+  ) {}
+
+  static async open(
+    db: DataSource,
+    options: SpnNodeOptions,
+    executorFactory?: (runtime: WasmRuntime, plugins: PluginRegistry) => BlockExecutor,
+  ): Promise<SpnNode> {
+    const { spnId, artifacts } = options;
+    const { depth, chunkSize } = artifacts.profile;
+    const hasher = await poseidonHasher();
+    const treeStore = new CachedNodeStore(new PgNodeStore(db, spnId));
+    const tree = await StateTree.open(treeStore, { depth, hasher });
+    const state = await StateCache.load(db, spnId);
+    const runtime = new WasmRuntime();
+    const plugins = new PluginRegistry(runtime);
+    await plugins.load(db, spnId);
+    const executor = executorFactory?.(runtime, plugins) ?? new SerialWasmExecutor(runtime, plugins);
+    const producer = new BlockProducer(db, spnId, tree, treeStore, state, plugins, executor, options.maxBlockTxs);
+    const batcher = new Batcher(db, spnId, hasher, chunkSize, zeroHashes(hasher, depth)[depth], {
+      batchBlocks: options.batchBlocks,
+      batchMaxMs: options.batchMaxMs,
+    });
+    await ProvingWorker.releaseLeases(db, spnId);
+    const provers = await Promise.all(Array.from({ length: options.provers }, () => Prover.start(artifacts)));
+    const workers = provers.map((p) => new ProvingWorker(db, spnId, p));
+    const operator = new Wallet(options.operatorKey);
+    const settler = new Settler(db, spnId, options.chainId, operator, options.mainnet);
+    const ingress = new Ingress(db, { chainId: options.chainId, spnId }, plugins, runtime, options.limits ?? DEFAULT_INGRESS_LIMITS);
+    const queries = new SpnQueries(db, spnId, state);
+    return new SpnNode(
+      options,
+      ingress,
+      queries,
+      tree,
+      producer,
+      batcher,
+      provers,
+      workers,
+      settler,
+      plugins,
+      operator.address.toLowerCase(),
+    );
+  }
+
+  /** Starts the background loops; `endpoint` is this node's public URL, registered on the mainnet. */
+  start(endpoint: string): void {
+    this.endpoint = endpoint;
+    const { logger, blockTimeMs } = this.options;
+    const report = (name: string, err: unknown) => logger.error(`${name}: ${(err as Error)?.message ?? String(err)}`);
+    const blocks = new Loop(
+      'sequencer',
+      async () => {
+        this.acceptedSinceBlock = 0;
+        const block = await this.producer.produce();
+        if (block) logger.log(`block ${block.number}: ${block.txCount} txs, ${block.updates} state updates, root ${block.stateRoot}`);
+        return block !== undefined && block.txCount >= this.options.maxBlockTxs; // a full block: cut the next one at once
+      },
+      blockTimeMs,
+      report,
+    );
+    const batches = new Loop(
+      'batcher',
+      async () => {
+        const batch = await this.batcher.cut();
+        if (batch)
+          logger.log(
+            `batch ${batch.batchNo}: blocks ${batch.firstBlock}-${batch.lastBlock}, ${batch.updates} updates in ${batch.chunks} chunks`,
+          );
+        return batch !== undefined;
+      },
+      Math.min(500, blockTimeMs),
+      report,
+    );
+    const proving = this.workers.map(
+      (worker, i) =>
+        new Loop(
+          `prover-${i}`,
+          async () => {
+            const job = await worker.proveNext();
+            if (job?.batchProved) {
+              logger.log(`batch ${job.batchNo} proved`);
+              settle.poke();
+            }
+            return job !== undefined;
+          },
+          250,
+          report,
+        ),
+    );
+    const settle = new Loop(
+      'settlement',
+      async () => {
+        await this.ensureRegistered();
+        const result = await this.settler.settleNext();
+        if (result.kind === 'settled')
+          logger.log(`batch ${result.batchNo} settled on the mainnet${result.duplicate ? ' (it had been already)' : ''}`);
+        if (result.kind === 'rejected')
+          logger.error(`batch ${result.batchNo} rejected by the mainnet: ${result.reason}; settlement stops until an operator acts`);
+        return result.kind === 'settled';
+      },
+      500,
+      report,
+    );
+    this.loops.push(blocks, batches, ...proving, settle);
+    for (const loop of this.loops) loop.start();
+  }
+
+  /** Deployed plugins. */
+  plugins(): DeployedPlugin[] {
+    return this.pluginRegistry.list();
+  }
+
+  /**
+   * Tells the node a tx was accepted: once a full block's worth is waiting, the sequencer cuts a
+   * block at once instead of at the end of its block time.
+   */
+  accepted(): void {
+    if (++this.acceptedSinceBlock >= this.options.maxBlockTxs) {
+      this.acceptedSinceBlock = 0;
+      this.loops[0]?.poke();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
+    this.loops.length = 0;
+    await Promise.all(this.provers.map((p) => p.close()));
+  }
+
+  private async ensureRegistered(): Promise<void> {
+    if (this.registered) return;
+    const { spnId, artifacts, mainnet } = this.options;
+    const endpoint = this.endpoint;
+    await mainnet.registerSpn({
+      spnId,
+      vmKind: 'wasm',
+      profile: artifacts.profile.name,
+      verificationKey: JSON.parse(readFileSync(artifacts.verificationKeyPath, 'utf8')),
+      operator: this.operatorAddress,
+      endpoint,
+    });
+    this.registered = true;
+    this.options.logger.log(`registered on the mainnet as ${spnId} (operator ${this.operatorAddress})`);
+  }
+}

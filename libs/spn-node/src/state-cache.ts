@@ -1,0 +1,36 @@
+import type { SqlRunner } from '@mesh/state';
+
+/**
+ * The SPN's committed key/value state in memory (tree key -> value, absent = 0). Plugins read
+ * state synchronously from inside Wasm host calls, so reads cannot go to Postgres; the cache is
+ * loaded once at start from the state tree's leaves and advanced after each committed block.
+ * Its size is bounded by the tree's capacity (2^depth leaves).
+ */
+export class StateCache {
+  private readonly values = new Map<bigint, bigint>();
+
+  static async load(db: SqlRunner, treeId: string): Promise<StateCache> {
+    const cache = new StateCache();
+    const rows: { key: string; value: string }[] = await db.query('SELECT key, value FROM state_leaf WHERE tree_id = $1 AND value <> 0', [
+      treeId,
+    ]);
+    for (const row of rows) cache.values.set(BigInt(row.key), BigInt(row.value));
+    return cache;
+  }
+
+  get(key: bigint): bigint {
+    return this.values.get(key) ?? 0n;
+  }
+
+  /** Applies a committed block's writes. */
+  apply(writes: ReadonlyMap<bigint, bigint>): void {
+    for (const [key, value] of writes) {
+      if (value === 0n) this.values.delete(key);
+      else this.values.set(key, value);
+    }
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+}
