@@ -1,18 +1,18 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { parseAddress, PLUGIN_NAME, InvalidInputError } from '@mesh/core';
-import { SpnNode } from '@mesh/spn-node';
+import { SpnNode, type WasmVm } from '@mesh/spn-node';
 import { hashParam, intParam, onlyQuery } from './params';
 
-/** REST face of a Wasm SPN node: ingress and reads. */
+/** REST face of a Wasm SPN node: ingress and reads (the VM-independent reads serve EVM SPNs too). */
 @Controller()
 export class SpnController {
-  constructor(@Inject(SpnNode) private readonly node: SpnNode) {}
+  constructor(@Inject(SpnNode) private readonly node: SpnNode<WasmVm>) {}
 
   /** A signed plugin call: `{ chainId, spnId, call: {...}, signature }`. Stored before the answer. */
   @Post('tx')
   @HttpCode(202)
   async submitTx(@Body() body: unknown): Promise<{ hash: string; duplicate: boolean }> {
-    const accepted = await this.node.ingress.submitCall(body);
+    const accepted = await this.node.vm.ingress.submitCall(body);
     this.node.accepted();
     return accepted;
   }
@@ -21,14 +21,14 @@ export class SpnController {
   @Post('plugins')
   @HttpCode(202)
   async deployPlugin(@Body() body: unknown): Promise<{ hash: string; duplicate: boolean }> {
-    const accepted = await this.node.ingress.submitDeploy(body);
+    const accepted = await this.node.vm.ingress.submitDeploy(body);
     this.node.accepted();
     return accepted;
   }
 
   @Get('plugins')
   plugins(): { name: string; methods: string[]; deployer: string; block: string; codeHash: string }[] {
-    return this.node.plugins().map((p) => ({
+    return this.node.vm.plugins().map((p) => ({
       name: p.name,
       methods: p.plugin.methods,
       deployer: p.deployer,
@@ -45,7 +45,7 @@ export class SpnController {
   @Get('accounts/:address')
   async account(@Param('address') address: string) {
     const parsed = parseAddress(address, 'address');
-    return { address: parsed, nextNonce: String(await this.node.ingress.nextNonce(parsed)) };
+    return { address: parsed, nextNonce: String(await this.node.mempool.nextNonce(parsed)) };
   }
 
   @Get('blocks')

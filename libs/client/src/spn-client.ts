@@ -1,29 +1,18 @@
 import type { Signer } from 'ethers';
-import { signWasmCall, signWasmDeploy, type SignedWasmCallJson, type WasmDomainOptions } from '@mesh/core';
+import {
+  signWasmCall,
+  signWasmDeploy,
+  type SignedWasmCallJson,
+  type SpnStatusView,
+  type TxStatus,
+  type TxView,
+  type WasmDomainOptions,
+} from '@mesh/core';
 import { requestJson } from './http';
 
-export type TxStatus = 'pending' | 'included' | 'failed' | 'settled';
-
-export interface TxInfo {
-  hash: string;
-  status: TxStatus;
-  kind: string;
-  from: string;
-  nonce: string;
-  blockNumber: string | null;
-  txIndex: number | null;
-  receipt: { status: string; gasUsed: string; error?: string; events: { name: string; data: string }[]; returnData: string } | null;
-  batchNo: string | null;
-}
-
-export interface SpnStatus {
-  height: string;
-  stateRoot: string | null;
-  pending: number;
-  lastBatch: string | null;
-  lastSettledBatch: string | null;
-  settledRoot: string | null;
-}
+/** A tx as the SPN reports it. */
+export type TxInfo = TxView;
+export type SpnStatus = SpnStatusView;
 
 /** Typed client of a Wasm SPN node's REST API, signing what it sends. */
 export class SpnClient {

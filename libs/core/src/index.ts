@@ -5,3 +5,4 @@ export * from './canonical-json';
 export * from './signing-domain';
 export * from './wasm-tx';
 export * from './settlement';
+export * from './spn-views';

@@ -1,12 +1,18 @@
 import type { DataSource } from 'typeorm';
-import { hashCanonical, type WasmCall } from '@mesh/core';
+import { hashCanonical } from '@mesh/core';
 import type { CachedNodeStore, StateTree } from '@mesh/state';
-import type { BlockExecutor, ExecutableTx } from './executor';
-import type { PluginRegistry } from './plugin-registry';
+import type { BlockExecutor, MempoolTx } from './executor';
 import type { StateCache } from './state-cache';
 import { stepToJson } from './step-json';
 
 export const ZERO_HASH = '0x' + '0'.repeat(64);
+
+interface Head {
+  number: bigint;
+  hash: string;
+  timeMs: bigint;
+  vmHeader: Record<string, unknown> | null;
+}
 
 export interface ProducedBlock {
   number: bigint;
@@ -16,15 +22,6 @@ export interface ProducedBlock {
   updates: number;
 }
 
-interface PendingRow {
-  hash: string;
-  kind: 'call' | 'deploy';
-  sender: string;
-  nonce: string;
-  body: { call?: Record<string, unknown>; deploy?: Record<string, unknown> };
-  code: Buffer | null;
-}
-
 /**
  * The sequencer's block step: takes the oldest pending transactions, executes them, and commits
  * the block, its receipts, the deployed plugins, the state-tree writes and the new root in ONE
@@ -32,7 +29,7 @@ interface PendingRow {
  * it, they are included exactly once.
  */
 export class BlockProducer {
-  private head: { number: bigint; hash: string } | undefined;
+  private head: Head | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -40,7 +37,6 @@ export class BlockProducer {
     private readonly tree: StateTree,
     private readonly treeStore: CachedNodeStore,
     private readonly state: StateCache,
-    private readonly plugins: PluginRegistry,
     private readonly executor: BlockExecutor,
     private readonly maxBlockTxs: number,
     private readonly now: () => number = Date.now,
@@ -56,27 +52,29 @@ export class BlockProducer {
 
   /** Cuts, executes and commits one block; undefined when the mempool is empty. */
   async produce(): Promise<ProducedBlock | undefined> {
-    const rows: PendingRow[] = await this.db.query(
+    const rows: { hash: string; kind: string; sender: string; nonce: string; body: unknown; code: Buffer | null }[] = await this.db.query(
       "SELECT hash, kind, sender, nonce, body, code FROM spn_tx WHERE spn_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2",
       [this.spnId, this.maxBlockTxs],
     );
     if (rows.length === 0) return undefined;
     const head = await this.loadHead();
     const number = head.number + 1n;
-    const timeMs = BigInt(this.now());
-    const txs = rows.map(toExecutable);
-    const result = await this.executor.execute({ height: number, timeMs }, txs, this.state);
+    const timeMs = BigInt(Math.max(this.now(), Number(head.timeMs) + 1)); // strictly increasing block times
+    const txs: MempoolTx[] = rows.map((r) => ({ ...r, nonce: BigInt(r.nonce), code: r.code ? new Uint8Array(r.code) : null }));
+    const parent = { number: head.number, hash: head.hash, timeMs: head.timeMs, vmHeader: head.vmHeader };
+    const result = await this.executor.execute({ number, timeMs, parent }, txs, this.state);
+    const vmHeader = result.vmHeader ?? null;
 
     const updates = [...result.writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value }));
     const plan = await this.tree.plan(updates);
     const txHashes = txs.map((t) => t.hash);
-    const hash = hashCanonical({ spnId: this.spnId, number, parentHash: head.hash, timeMs, txHashes, stateRoot: plan.newRoot });
+    const hash = hashCanonical({ spnId: this.spnId, number, parentHash: head.hash, timeMs, txHashes, stateRoot: plan.newRoot, vmHeader });
 
     try {
       await this.db.transaction(async (em) => {
         await em.query(
-          `INSERT INTO spn_block (spn_id, number, hash, parent_hash, timestamp_ms, tx_hashes, state_root, gas_used, steps)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          `INSERT INTO spn_block (spn_id, number, hash, parent_hash, timestamp_ms, tx_hashes, state_root, gas_used, steps, vm_header)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
           [
             this.spnId,
             String(number),
@@ -87,6 +85,7 @@ export class BlockProducer {
             String(plan.newRoot),
             String(result.gasUsed),
             JSON.stringify(plan.steps.map(stepToJson)),
+            vmHeader === null ? null : JSON.stringify(vmHeader),
           ],
         );
         await em.query(
@@ -102,21 +101,7 @@ export class BlockProducer {
             result.receipts.map((r) => JSON.stringify(r)),
           ],
         );
-        for (const d of result.deployed) {
-          await em.query(
-            'INSERT INTO spn_plugin (spn_id, name, code, code_hash, deployer, methods, block_no, tx_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-            [
-              this.spnId,
-              d.name,
-              Buffer.from(d.plugin.meteredCode),
-              d.plugin.codeHash,
-              d.deployer,
-              JSON.stringify(d.plugin.methods),
-              String(number),
-              d.txHash,
-            ],
-          );
-        }
+        await result.persist?.(em, { number, hash });
         await this.tree.commit(plan, em);
       });
     } catch (err) {
@@ -126,43 +111,20 @@ export class BlockProducer {
       throw err;
     }
     this.state.apply(result.writes);
-    for (const d of result.deployed) this.plugins.add(d);
-    this.head = { number, hash };
+    result.afterCommit?.();
+    this.head = { number, hash, timeMs, vmHeader };
     return { number, hash, txCount: txs.length, stateRoot: plan.newRoot, updates: plan.steps.length };
   }
 
-  private async loadHead(): Promise<{ number: bigint; hash: string }> {
+  private async loadHead(): Promise<Head> {
     if (this.head) return this.head;
-    const rows: { number: string; hash: string }[] = await this.db.query(
-      'SELECT number, hash FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1',
+    const rows: { number: string; hash: string; timestamp_ms: string; vm_header: Record<string, unknown> | null }[] = await this.db.query(
+      'SELECT number, hash, timestamp_ms, vm_header FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1',
       [this.spnId],
     );
-    this.head = rows.length ? { number: BigInt(rows[0].number), hash: rows[0].hash } : { number: 0n, hash: ZERO_HASH };
+    this.head = rows.length
+      ? { number: BigInt(rows[0].number), hash: rows[0].hash, timeMs: BigInt(rows[0].timestamp_ms), vmHeader: rows[0].vm_header }
+      : { number: 0n, hash: ZERO_HASH, timeMs: 0n, vmHeader: null };
     return this.head;
   }
-}
-
-function toExecutable(row: PendingRow): ExecutableTx {
-  if (row.kind === 'deploy') {
-    const d = row.body.deploy!;
-    return {
-      hash: row.hash,
-      kind: 'deploy',
-      sender: row.sender,
-      nonce: BigInt(row.nonce),
-      name: String(d.name),
-      gasLimit: BigInt(String(d.gasLimit)),
-      code: new Uint8Array(row.code!),
-    };
-  }
-  const c = row.body.call!;
-  const call: WasmCall = {
-    from: row.sender,
-    nonce: BigInt(row.nonce),
-    plugin: String(c.plugin),
-    method: String(c.method),
-    args: (c.args as string[]).map(String),
-    gasLimit: BigInt(String(c.gasLimit)),
-  };
-  return { hash: row.hash, kind: 'call', sender: row.sender, nonce: call.nonce, call };
 }

@@ -3,14 +3,12 @@ import type { DataSource } from 'typeorm';
 import { Wallet } from 'ethers';
 import { CachedNodeStore, PgNodeStore, poseidonHasher, StateTree, zeroHashes } from '@mesh/state';
 import { Prover, type CircuitArtifacts } from '@mesh/zk';
-import { WasmRuntime } from '@mesh/vm-wasm';
 import { Batcher } from './batcher';
 import { BlockProducer } from './block-producer';
-import { SerialWasmExecutor, type BlockExecutor } from './executor';
-import { DEFAULT_INGRESS_LIMITS, Ingress, type IngressLimits } from './ingress';
+import type { SpnVm } from './executor';
 import type { MainnetPort } from './mainnet-port';
+import { Mempool } from './mempool';
 import { Loop } from './node-loops';
-import { PluginRegistry, type DeployedPlugin } from './plugin-registry';
 import { ProvingWorker } from './proving-worker';
 import { Settler } from './settler';
 import { SpnQueries } from './spn-queries';
@@ -36,17 +34,24 @@ export interface SpnNodeOptions {
   batchMaxMs: number;
   /** Proving workers in this process (each a prover process with the artifacts loaded). */
   provers: number;
-  limits?: IngressLimits;
   logger: SpnNodeLogger;
 }
 
+/** What a VM gets to open itself: the node's database, mempool and committed state. */
+export interface VmContext {
+  db: DataSource;
+  mempool: Mempool;
+  state: StateCache;
+  options: SpnNodeOptions;
+}
+
 /**
- * One Wasm SPN node: ingress into the mempool, the sequencer's block loop, the batcher, proving
- * workers and the settlement client, over one Postgres database. Every step is a transaction in
- * Postgres, so a node killed at any point resumes where it was: pending txs run, open batches are
- * proven, proven batches are (re)submitted.
+ * One SPN node: mempool, the sequencer's block loop over the VM's executor, the batcher,
+ * proving workers and the settlement client, over one Postgres database. Every step is a
+ * transaction in Postgres, so a node killed at any point resumes where it was: pending txs run,
+ * open batches are proven, proven batches are (re)submitted.
  */
-export class SpnNode {
+export class SpnNode<V extends SpnVm = SpnVm> {
   private readonly loops: Loop[] = [];
   private registered = false;
   private endpoint = '';
@@ -54,7 +59,8 @@ export class SpnNode {
 
   private constructor(
     readonly options: SpnNodeOptions,
-    readonly ingress: Ingress,
+    readonly vm: V,
+    readonly mempool: Mempool,
     readonly queries: SpnQueries,
     readonly tree: StateTree,
     private readonly producer: BlockProducer,
@@ -62,26 +68,19 @@ export class SpnNode {
     private readonly provers: Prover[],
     private readonly workers: ProvingWorker[],
     private readonly settler: Settler,
-    private readonly pluginRegistry: PluginRegistry,
     readonly operatorAddress: string,
   ) {}
 
-  static async open(
-    db: DataSource,
-    options: SpnNodeOptions,
-    executorFactory?: (runtime: WasmRuntime, plugins: PluginRegistry) => BlockExecutor,
-  ): Promise<SpnNode> {
+  static async open<V extends SpnVm>(db: DataSource, options: SpnNodeOptions, openVm: (ctx: VmContext) => Promise<V>): Promise<SpnNode<V>> {
     const { spnId, artifacts } = options;
     const { depth, chunkSize } = artifacts.profile;
     const hasher = await poseidonHasher();
     const treeStore = new CachedNodeStore(new PgNodeStore(db, spnId));
     const tree = await StateTree.open(treeStore, { depth, hasher });
     const state = await StateCache.load(db, spnId);
-    const runtime = new WasmRuntime();
-    const plugins = new PluginRegistry(runtime);
-    await plugins.load(db, spnId);
-    const executor = executorFactory?.(runtime, plugins) ?? new SerialWasmExecutor(runtime, plugins);
-    const producer = new BlockProducer(db, spnId, tree, treeStore, state, plugins, executor, options.maxBlockTxs);
+    const mempool = new Mempool(db, spnId);
+    const vm = await openVm({ db, mempool, state, options });
+    const producer = new BlockProducer(db, spnId, tree, treeStore, state, vm.executor, options.maxBlockTxs);
     const batcher = new Batcher(db, spnId, hasher, chunkSize, zeroHashes(hasher, depth)[depth], {
       batchBlocks: options.batchBlocks,
       batchMaxMs: options.batchMaxMs,
@@ -91,21 +90,8 @@ export class SpnNode {
     const workers = provers.map((p) => new ProvingWorker(db, spnId, p));
     const operator = new Wallet(options.operatorKey);
     const settler = new Settler(db, spnId, options.chainId, operator, options.mainnet);
-    const ingress = new Ingress(db, { chainId: options.chainId, spnId }, plugins, runtime, options.limits ?? DEFAULT_INGRESS_LIMITS);
     const queries = new SpnQueries(db, spnId, state);
-    return new SpnNode(
-      options,
-      ingress,
-      queries,
-      tree,
-      producer,
-      batcher,
-      provers,
-      workers,
-      settler,
-      plugins,
-      operator.address.toLowerCase(),
-    );
+    return new SpnNode(options, vm, mempool, queries, tree, producer, batcher, provers, workers, settler, operator.address.toLowerCase());
   }
 
   /** Starts the background loops; `endpoint` is this node's public URL, registered on the mainnet. */
@@ -137,6 +123,20 @@ export class SpnNode {
       Math.min(500, blockTimeMs),
       report,
     );
+    const settle = new Loop(
+      'settlement',
+      async () => {
+        await this.ensureRegistered();
+        const result = await this.settler.settleNext();
+        if (result.kind === 'settled')
+          logger.log(`batch ${result.batchNo} settled on the mainnet${result.duplicate ? ' (it had been already)' : ''}`);
+        if (result.kind === 'rejected')
+          logger.error(`batch ${result.batchNo} rejected by the mainnet: ${result.reason}; settlement stops until an operator acts`);
+        return result.kind === 'settled';
+      },
+      500,
+      report,
+    );
     const proving = this.workers.map(
       (worker, i) =>
         new Loop(
@@ -153,27 +153,8 @@ export class SpnNode {
           report,
         ),
     );
-    const settle = new Loop(
-      'settlement',
-      async () => {
-        await this.ensureRegistered();
-        const result = await this.settler.settleNext();
-        if (result.kind === 'settled')
-          logger.log(`batch ${result.batchNo} settled on the mainnet${result.duplicate ? ' (it had been already)' : ''}`);
-        if (result.kind === 'rejected')
-          logger.error(`batch ${result.batchNo} rejected by the mainnet: ${result.reason}; settlement stops until an operator acts`);
-        return result.kind === 'settled';
-      },
-      500,
-      report,
-    );
     this.loops.push(blocks, batches, ...proving, settle);
     for (const loop of this.loops) loop.start();
-  }
-
-  /** Deployed plugins. */
-  plugins(): DeployedPlugin[] {
-    return this.pluginRegistry.list();
   }
 
   /**
@@ -196,14 +177,13 @@ export class SpnNode {
   private async ensureRegistered(): Promise<void> {
     if (this.registered) return;
     const { spnId, artifacts, mainnet } = this.options;
-    const endpoint = this.endpoint;
     await mainnet.registerSpn({
       spnId,
-      vmKind: 'wasm',
+      vmKind: this.vm.kind,
       profile: artifacts.profile.name,
       verificationKey: JSON.parse(readFileSync(artifacts.verificationKeyPath, 'utf8')),
       operator: this.operatorAddress,
-      endpoint,
+      endpoint: this.endpoint,
     });
     this.registered = true;
     this.options.logger.log(`registered on the mainnet as ${spnId} (operator ${this.operatorAddress})`);

@@ -1,21 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { NotFoundError } from '@mesh/core';
-import { decodePluginValue, pluginStateKey } from './plugin-state-keys';
+import { NotFoundError, type SpnStatusView, type TxReceiptView, type TxView } from '@mesh/core';
+import { decodePluginValue, pluginStateKey } from './wasm/plugin-state-keys';
 import type { StateCache } from './state-cache';
-
-export type TxStatus = 'pending' | 'included' | 'failed' | 'settled';
-
-export interface TxView {
-  hash: string;
-  status: TxStatus;
-  kind: string;
-  from: string;
-  nonce: string;
-  blockNumber: string | null;
-  txIndex: number | null;
-  receipt: unknown;
-  batchNo: string | null;
-}
 
 export interface BlockView {
   number: string;
@@ -70,7 +56,7 @@ export class SpnQueries {
       nonce: String(r.nonce),
       blockNumber: r.block_no ?? null,
       txIndex: r.tx_index ?? null,
-      receipt: r.receipt ?? null,
+      receipt: (r.receipt as TxReceiptView | null) ?? null,
       batchNo: r.batch_no ?? null,
     };
   }
@@ -131,14 +117,7 @@ export class SpnQueries {
   }
 
   /** Latest block, batch and settlement positions, for status displays. */
-  async status(): Promise<{
-    height: string;
-    stateRoot: string | null;
-    pending: number;
-    lastBatch: string | null;
-    lastSettledBatch: string | null;
-    settledRoot: string | null;
-  }> {
+  async status(): Promise<SpnStatusView> {
     const [row]: Record<string, any>[] = await this.db.query(
       `SELECT (SELECT max(number) FROM spn_block WHERE spn_id = $1) AS height,
               (SELECT state_root FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1) AS state_root,

@@ -16,7 +16,7 @@ export class SpnNode1764000001000 implements MigrationInterface {
     // Mempool and transaction history: a tx is stored (pending) before it is acknowledged.
     await q.query(`CREATE TABLE spn_tx (
       spn_id text NOT NULL, hash text NOT NULL, seq bigserial NOT NULL,
-      kind text NOT NULL CHECK (kind IN ('call', 'deploy')),
+      kind text NOT NULL CHECK (kind IN ('call', 'deploy', 'evm')),
       sender text NOT NULL, nonce bigint NOT NULL,
       body jsonb NOT NULL, code bytea,
       status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'included', 'failed', 'settled')),
@@ -28,7 +28,7 @@ export class SpnNode1764000001000 implements MigrationInterface {
     await q.query(`CREATE TABLE spn_block (
       spn_id text NOT NULL, number bigint NOT NULL, hash text NOT NULL, parent_hash text NOT NULL,
       timestamp_ms bigint NOT NULL, tx_hashes jsonb NOT NULL, state_root numeric(78,0) NOT NULL,
-      gas_used bigint NOT NULL, steps jsonb NOT NULL, batch_no bigint,
+      gas_used bigint NOT NULL, steps jsonb NOT NULL, vm_header jsonb, batch_no bigint,
       PRIMARY KEY (spn_id, number))`);
     await q.query(`CREATE TABLE spn_plugin (
       spn_id text NOT NULL, name text NOT NULL, code bytea NOT NULL, code_hash text NOT NULL,

@@ -13,9 +13,13 @@ export interface DeployedPlugin {
 export class PluginRegistry {
   private readonly plugins = new Map<string, DeployedPlugin>();
 
-  constructor(private readonly runtime: WasmRuntime) {}
+  constructor(
+    private readonly runtime: WasmRuntime,
+    readonly spnId: string,
+  ) {}
 
-  async load(db: SqlRunner, spnId: string): Promise<void> {
+  async load(db: SqlRunner): Promise<void> {
+    const spnId = this.spnId;
     const rows: { name: string; code: Buffer; deployer: string; block_no: string; tx_hash: string }[] = await db.query(
       'SELECT name, code, deployer, block_no, tx_hash FROM spn_plugin WHERE spn_id = $1',
       [spnId],

@@ -1,0 +1,33 @@
+/** What an SPN node's REST API answers: shared by the node (libs/spn-node) and its client (libs/client). */
+
+export type TxStatus = 'pending' | 'included' | 'failed' | 'settled';
+
+export interface TxReceiptView {
+  /** success | reverted | out_of_gas | trap | out_of_memory */
+  status: string;
+  gasUsed: string;
+  error?: string;
+  events: { name: string; data: string }[];
+  returnData: string;
+}
+
+export interface TxView {
+  hash: string;
+  status: TxStatus;
+  kind: string;
+  from: string;
+  nonce: string;
+  blockNumber: string | null;
+  txIndex: number | null;
+  receipt: TxReceiptView | null;
+  batchNo: string | null;
+}
+
+export interface SpnStatusView {
+  height: string;
+  stateRoot: string | null;
+  pending: number;
+  lastBatch: string | null;
+  lastSettledBatch: string | null;
+  settledRoot: string | null;
+}
