@@ -1,10 +1,11 @@
 /**
  * `npm start`: a local Rollup Mesh as separate processes: embedded PostgreSQL (unless
- * DATABASE_URL is set), the mainnet and one Wasm SPN with the example token deployed and the
- * dev accounts funded. Runs until Ctrl-C, then stops the SPN, the mainnet and Postgres in order.
+ * DATABASE_URL is set), the mainnet, a Wasm SPN with the example token deployed and the dev
+ * accounts funded, and an EVM SPN whose genesis funds the same dev accounts (Ethereum JSON-RPC).
+ * Runs until Ctrl-C, then stops the SPNs, the mainnet and Postgres in order.
  *
  * Environment: MESH_DATA_DIR (default .mesh/devnet), DATABASE_URL, MAINNET_PORT (8080),
- * SPN_PORT (8081), MAINNET_TCP_PORT (7070), LOG_LEVEL (log).
+ * SPN_PORT (8081), EVM_SPN_PORT (8545), MAINNET_TCP_PORT (7070), LOG_LEVEL (log).
  */
 import { resolve } from 'node:path';
 import { SpnClient } from '@mesh/client';
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     mainnetPort: Number(env.MAINNET_PORT || 8080),
-    spnPort: Number(env.SPN_PORT || 8081),
+    spns: [
+      { spnId: 'wasm-1', vm: 'wasm', port: Number(env.SPN_PORT || 8081) },
+      { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545) },
+    ],
     mainnetTcpPort: Number(env.MAINNET_TCP_PORT || 7070),
     logLevel: env.LOG_LEVEL || 'log',
     onLine: (line) => process.stdout.write(`${line}\n`),
@@ -40,8 +44,10 @@ async function main(): Promise<void> {
 
   const accounts = devAccounts(DEV_ACCOUNTS);
   const client = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
+  let evmChainId: number;
   try {
     await setupDevToken(client, accounts[0], accounts, DEV_FUNDING);
+    evmChainId = await evmChainIdOf(devnet.node('evm-1').url);
   } catch (err) {
     await devnet.stop();
     throw err;
@@ -53,10 +59,12 @@ async function main(): Promise<void> {
     `mainnet      ${devnet.mainnetUrl}   (REST admin API; OpenAPI at ${devnet.mainnetUrl}/docs)`,
     `mainnet tcp  127.0.0.1:${devnet.mainnetTcpPort}`,
     `wasm SPN     ${devnet.spnUrl}   (id ${devnet.spnId}, chain ${devnet.chainId}; POST /tx, GET /status)`,
+    `EVM SPN      ${devnet.node('evm-1').url}   (id evm-1; Ethereum JSON-RPC at / and /rpc, chain id ${evmChainId}; GET /status)`,
     `database     ${devnet.postgres ? `embedded PostgreSQL, data in ${dataDir}/pgdata` : 'DATABASE_URL'}`,
     `token        plugin "token" deployed; each dev account holds ${DEV_FUNDING} tokens`,
     '',
-    `dev accounts (mnemonic "${DEV_MNEMONIC}"; account 0 is the SPN operator and token owner):`,
+    `dev accounts (mnemonic "${DEV_MNEMONIC}"; account 0 is the SPNs' operator and the token owner;`,
+    `each holds 10000 ETH on the EVM SPN):`,
     ...accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
     '',
     'These keys are public: never use them for real value.',
@@ -65,6 +73,15 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+async function evmChainIdOf(url: string): Promise<number> {
+  const response = await fetch(`${url}/rpc`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+  });
+  return Number(((await response.json()) as { result: string }).result);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { devGenesisAccounts } from '@mesh/spn-node';
 import { DEV_OPERATOR_KEY, loadSpnConfig } from './spn-config';
 
 describe('loadSpnConfig', () => {
@@ -43,7 +47,7 @@ describe('loadSpnConfig', () => {
     ['PORT', 'abc', 'PORT must be a port number (got "abc")'],
     ['SPN_ID', 'Payments_EU', 'SPN_ID must be 1 to 32 characters a-z, 0-9 or - (got "Payments_EU")'],
     ['SPN_ID', 'a'.repeat(33), `SPN_ID must be 1 to 32 characters a-z, 0-9 or - (got "${'a'.repeat(33)}")`],
-    ['VM', 'evm', 'VM must be wasm (the EVM engine is not built yet) (got "evm")'],
+    ['VM', 'move', 'VM must be wasm or evm (got "move")'],
     ['MAINNET_TCP_PORT', '70000', 'MAINNET_TCP_PORT must be a port number (got "70000")'],
     ['BLOCK_TIME_MS', '5', 'BLOCK_TIME_MS must be an integer from 10 to 60000 (got "5")'],
     ['PUBLIC_URL', 'ftp://spn', 'PUBLIC_URL must be an http(s) URL (got "ftp://spn")'],
@@ -57,5 +61,74 @@ describe('loadSpnConfig', () => {
     expect(() => loadSpnConfig({ OPERATOR_KEY: '0xsecret' })).toThrow(
       /OPERATOR_KEY must be a 0x-prefixed 32-byte hex private key \(value hidden\)$/,
     );
+  });
+});
+
+describe('loadSpnConfig with VM=evm', () => {
+  it('defaults to the devnet genesis (10 test-mnemonic accounts with 10,000 ETH) and a 30M block gas limit', () => {
+    const config = loadSpnConfig({ VM: 'evm', CHAIN_ID: '31337' });
+    expect(config.vm).toBe('evm');
+    expect(config.chainId).toBe(31337);
+    expect(config.evm!.devGenesis).toBe(true);
+    expect(config.evm!.blockGasLimit).toBe(30_000_000n);
+    const accounts = devGenesisAccounts(10);
+    expect(accounts[0].address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+    expect(config.evm!.genesis).toEqual(
+      Object.fromEntries(accounts.map((a) => [a.address.toLowerCase(), { balance: 10_000n * 10n ** 18n }])),
+    );
+  });
+
+  it('reads GENESIS_ALLOC inline or from a file (geth alloc or whole genesis), and BLOCK_GAS_LIMIT', () => {
+    const inline = loadSpnConfig({
+      VM: 'evm',
+      GENESIS_ALLOC:
+        '{"0x00000000000000000000000000000000000000AA": {"balance": "0x10", "nonce": 2}, "bb00000000000000000000000000000000000000": {"balance": "5", "code": "0x6000"}}',
+      BLOCK_GAS_LIMIT: '15000000',
+    });
+    expect(inline.evm).toEqual({
+      genesis: {
+        ['0x' + '00'.repeat(19) + 'aa']: { balance: 16n, nonce: 2n },
+        ['0xbb' + '00'.repeat(19)]: { balance: 5n, code: '0x6000' },
+      },
+      devGenesis: false,
+      blockGasLimit: 15_000_000n,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'genesis-')), 'genesis.json');
+    writeFileSync(file, JSON.stringify({ config: { chainId: 1 }, alloc: { ['0x' + '11'.repeat(20)]: { balance: '1000' } } }));
+    expect(loadSpnConfig({ VM: 'evm', GENESIS_ALLOC: file }).evm!.genesis).toEqual({ ['0x' + '11'.repeat(20)]: { balance: 1000n } });
+    expect(loadSpnConfig({ VM: 'evm', GENESIS_ALLOC: '{}' }).evm!.genesis).toEqual({});
+  });
+
+  it.each([
+    [
+      { VM: 'evm', GENESIS_ALLOC: '{"0x12": {"balance": "1"}}' },
+      'GENESIS_ALLOC is not a genesis allocation: genesis address "0x12" is not a 20-byte hex address',
+    ],
+    [
+      { VM: 'evm', GENESIS_ALLOC: '{"0x' + '11'.repeat(20) + '": {"balance": "-1"}}' },
+      `GENESIS_ALLOC is not a genesis allocation: genesis balance of 0x${'11'.repeat(20)} must be a non-negative integer (decimal or 0x hex) of at most 256 bits`,
+    ],
+    [
+      { VM: 'evm', GENESIS_ALLOC: '{"0x' + '11'.repeat(20) + '": {"balance": "1", "storage": {"0x1": "0x2"}}}' },
+      `GENESIS_ALLOC is not a genesis allocation: genesis storage of 0x${'11'.repeat(20)} needs code at that address`,
+    ],
+    [{ VM: 'evm', GENESIS_ALLOC: '{"a": ' }, /^GENESIS_ALLOC is not valid JSON: /],
+    [
+      { VM: 'evm', GENESIS_ALLOC: '/no/such/genesis.json' },
+      'GENESIS_ALLOC must be a JSON object or the path of a JSON file (cannot read "/no/such/genesis.json": ENOENT)',
+    ],
+    [{ VM: 'evm', BLOCK_GAS_LIMIT: '5' }, 'BLOCK_GAS_LIMIT must be an integer from 1000000 to 1000000000 (got "5")'],
+    [{ GENESIS_ALLOC: '{}' }, 'GENESIS_ALLOC only applies to VM=evm'],
+  ] as [Record<string, string>, string | RegExp][])('rejects %j, naming the variable', (env, problem) => {
+    let error: Error | undefined;
+    try {
+      loadSpnConfig(env);
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.name).toBe('ConfigError');
+    const message = error!.message.replace(/^Invalid configuration: /, '');
+    if (typeof problem === 'string') expect(message).toBe(problem);
+    else expect(message).toMatch(problem);
   });
 });

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import Joi from 'joi';
+import { ConfigError, MeshError } from '@mesh/core';
+import { devGenesisAlloc, parseGenesisAlloc, type GenesisAlloc } from '@mesh/spn-node';
 import { nodeEnvKeys, parseEnv, SECRET, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
 import { mainnetTransportEnvKeys, toMainnetTransportConfig, type MainnetTransportConfig, type MainnetTransportEnv } from '@mesh/transport';
 
@@ -8,8 +11,10 @@ export const DEV_OPERATOR_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5
 export interface SpnConfig extends NodeConfig {
   /** Id of the SPN this node runs; keys its rows and its local files. */
   spnId: string;
-  /** Execution engine; only `wasm` so far. */
-  vm: 'wasm';
+  /** Execution engine: `wasm` (plugins, REST ingress) or `evm` (Ethereum JSON-RPC). */
+  vm: 'wasm' | 'evm';
+  /** EVM settings (VM=evm only); the EVM chain id is `chainId`. */
+  evm?: EvmSettings;
   /** Mesh chain id, part of every signature's domain. */
   chainId: number;
   /** Circuit profile (circuits/circuits.json) this SPN proves with. */
@@ -29,9 +34,20 @@ export interface SpnConfig extends NodeConfig {
   provers: number;
 }
 
+export interface EvmSettings {
+  /** Genesis allocation (GENESIS_ALLOC); the test mnemonic's accounts when unset. */
+  genesis: GenesisAlloc;
+  /** True when GENESIS_ALLOC is unset and the devnet default is used. */
+  devGenesis: boolean;
+  /** Gas limit of every block (BLOCK_GAS_LIMIT). */
+  blockGasLimit: bigint;
+}
+
 interface SpnEnv extends NodeEnv, MainnetTransportEnv {
   SPN_ID: string;
-  VM: 'wasm';
+  VM: 'wasm' | 'evm';
+  GENESIS_ALLOC?: string;
+  BLOCK_GAS_LIMIT?: number;
   CHAIN_ID: number;
   CIRCUIT_PROFILE: string;
   OPERATOR_KEY?: string;
@@ -59,7 +75,14 @@ const schema = Joi.object<SpnEnv>({
     .empty('')
     .default('spn-1')
     .messages({ '*': '{#label} must be 1 to 32 characters a-z, 0-9 or -' }),
-  VM: Joi.string().valid('wasm').empty('').default('wasm').messages({ '*': '{#label} must be wasm (the EVM engine is not built yet)' }),
+  VM: Joi.string().valid('wasm', 'evm').empty('').default('wasm').messages({ '*': '{#label} must be wasm or evm' }),
+  GENESIS_ALLOC: Joi.string().empty(''),
+  BLOCK_GAS_LIMIT: Joi.number()
+    .integer()
+    .min(1_000_000)
+    .max(1_000_000_000)
+    .empty('')
+    .messages({ '*': '{#label} must be an integer from 1000000 to 1000000000' }),
   CHAIN_ID: int(1, 2 ** 31 - 1, 4242),
   CIRCUIT_PROFILE: Joi.string()
     .pattern(/^[a-z0-9-]{1,32}$/)
@@ -86,10 +109,26 @@ const schema = Joi.object<SpnEnv>({
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */
 export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
   const vars = parseEnv(schema, env);
+  if (vars.VM !== 'evm') {
+    const evmOnly = (['GENESIS_ALLOC', 'BLOCK_GAS_LIMIT'] as const).filter((name) => vars[name] !== undefined);
+    if (evmOnly.length)
+      throw new ConfigError(`Invalid configuration: ${evmOnly.join(', ')} only appl${evmOnly.length > 1 ? 'y' : 'ies'} to VM=evm`, {
+        variables: [...evmOnly],
+      });
+  }
   return {
     ...toNodeConfig(vars),
     spnId: vars.SPN_ID,
     vm: vars.VM,
+    ...(vars.VM === 'evm'
+      ? {
+          evm: {
+            genesis: vars.GENESIS_ALLOC === undefined ? devGenesisAlloc() : loadGenesisAlloc(vars.GENESIS_ALLOC),
+            devGenesis: vars.GENESIS_ALLOC === undefined,
+            blockGasLimit: BigInt(vars.BLOCK_GAS_LIMIT ?? 30_000_000),
+          },
+        }
+      : {}),
     chainId: vars.CHAIN_ID,
     circuitProfile: vars.CIRCUIT_PROFILE,
     operatorKey: vars.OPERATOR_KEY ?? DEV_OPERATOR_KEY,
@@ -102,4 +141,31 @@ export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
     batchMaxMs: vars.BATCH_MAX_MS,
     provers: vars.PROVERS,
   };
+}
+
+/** GENESIS_ALLOC: inline JSON (starting with `{`) or the path of a JSON file (geth's `alloc`, or a whole genesis file). */
+function loadGenesisAlloc(value: string): GenesisAlloc {
+  const problem = (message: string) => new ConfigError(`Invalid configuration: GENESIS_ALLOC ${message}`, { variables: ['GENESIS_ALLOC'] });
+  let text = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (err) {
+      throw problem(
+        `must be a JSON object or the path of a JSON file (cannot read ${JSON.stringify(value)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw problem(`is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseGenesisAlloc(json);
+  } catch (err) {
+    if (err instanceof MeshError) throw problem(`is not a genesis allocation: ${err.message}`);
+    throw err;
+  }
 }

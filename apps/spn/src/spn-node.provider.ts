@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SpnNode, WasmVm } from '@mesh/spn-node';
+import { EvmVm, SpnNode, WasmVm } from '@mesh/spn-node';
 import { buildCircuitArtifacts } from '@mesh/zk';
 import { MainnetPortAdapter } from './mainnet-port.adapter';
 import type { SpnConfig } from './spn-config';
 
 /** Opens the SPN node over the app's database and runs its loops for the app's lifetime. */
-export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Promise<SpnNode<WasmVm>> {
+export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Promise<SpnNode<WasmVm | EvmVm>> {
   const logger = new Logger(`spn ${config.spnId}`);
   if (config.devOperatorKey) logger.warn('OPERATOR_KEY is unset: using the well-known development key (never for real value)');
+  if (config.evm?.devGenesis)
+    logger.warn("GENESIS_ALLOC is unset: the genesis prefunds the test mnemonic's first 10 accounts (never for real value)");
   const artifacts = await buildCircuitArtifacts(config.circuitProfile, { buildIfMissing: false });
-  return SpnNode.open(
+  const node = await SpnNode.open<WasmVm | EvmVm>(
     dataSource,
     {
       spnId: config.spnId,
@@ -25,8 +27,14 @@ export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Pr
       provers: config.provers,
       logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     },
-    ({ db, mempool, options }) => WasmVm.open(db, mempool, options.chainId),
+    (ctx) =>
+      config.evm
+        ? EvmVm.open(ctx, { genesis: config.evm.genesis, blockGasLimit: config.evm.blockGasLimit })
+        : WasmVm.open(ctx.db, ctx.mempool, ctx.options.chainId),
   );
+  // An accepted Ethereum tx counts towards a full block, as the Wasm controller's do.
+  if (node.vm.kind === 'evm') node.vm.backend.onAccepted = () => node.accepted();
+  return node;
 }
 
 /** Stops the node's loops (and its provers) on shutdown; main.ts starts them once the app listens. */

@@ -3,9 +3,9 @@ import { parseAddress, PLUGIN_NAME, InvalidInputError } from '@mesh/core';
 import { SpnNode, type WasmVm } from '@mesh/spn-node';
 import { hashParam, intParam, onlyQuery } from './params';
 
-/** REST face of a Wasm SPN node: ingress and reads (the VM-independent reads serve EVM SPNs too). */
+/** REST ingress and reads of a Wasm SPN (plugins, plugin state): not served when VM=evm. */
 @Controller()
-export class SpnController {
+export class WasmController {
   constructor(@Inject(SpnNode) private readonly node: SpnNode<WasmVm>) {}
 
   /** A signed plugin call: `{ chainId, spnId, call: {...}, signature }`. Stored before the answer. */
@@ -37,6 +37,19 @@ export class SpnController {
     }));
   }
 
+  @Get('state/:plugin/:key')
+  state(@Param('plugin') plugin: string, @Param('key') key: string) {
+    if (!PLUGIN_NAME.test(plugin)) throw new InvalidInputError(`plugin must be a plugin name (got ${JSON.stringify(plugin)})`);
+    if (key.length === 0 || Buffer.byteLength(key) > 64) throw new InvalidInputError('key must be 1 to 64 bytes');
+    return this.node.queries.pluginState(plugin, key);
+  }
+}
+
+/** The VM-independent REST reads of an SPN node (Wasm and EVM): transactions, blocks, batches, status. */
+@Controller()
+export class SpnController {
+  constructor(@Inject(SpnNode) private readonly node: SpnNode) {}
+
   @Get('tx/:hash')
   tx(@Param('hash') hash: string) {
     return this.node.queries.tx(hashParam(hash));
@@ -61,13 +74,6 @@ export class SpnController {
     return this.node.queries.block(BigInt(intParam(n, 'block number', { min: 1 })));
   }
 
-  @Get('state/:plugin/:key')
-  state(@Param('plugin') plugin: string, @Param('key') key: string) {
-    if (!PLUGIN_NAME.test(plugin)) throw new InvalidInputError(`plugin must be a plugin name (got ${JSON.stringify(plugin)})`);
-    if (key.length === 0 || Buffer.byteLength(key) > 64) throw new InvalidInputError('key must be 1 to 64 bytes');
-    return this.node.queries.pluginState(plugin, key);
-  }
-
   @Get('batches/:n')
   batch(@Param('n') n: string) {
     return this.node.queries.batch(BigInt(intParam(n, 'batch number', { min: 1 })));
@@ -76,6 +82,6 @@ export class SpnController {
   @Get('status')
   async status() {
     const { spnId, chainId } = this.node.options;
-    return { spnId, chainId, vm: 'wasm', operator: this.node.operatorAddress, ...(await this.node.queries.status()) };
+    return { spnId, chainId, vm: this.node.vm.kind, operator: this.node.operatorAddress, ...(await this.node.queries.status()) };
   }
 }

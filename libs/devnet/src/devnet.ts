@@ -4,27 +4,47 @@ import { findFreePort } from '@mesh/persistence';
 import { NodeProcess, type NodeProcessOptions } from './node-process';
 import { devAccount } from './dev-accounts';
 
+/** One SPN of a devnet. */
+export interface DevnetSpnOptions {
+  spnId: string;
+  vm: 'wasm' | 'evm';
+  /** HTTP port (0 or unset: any free port). */
+  port?: number;
+  /** Extra environment (BLOCK_TIME_MS, BATCH_BLOCKS, EVM_CHAIN_ID, ...). */
+  env?: Record<string, string>;
+}
+
 export interface DevnetOptions {
   /** Use this Postgres server; otherwise an embedded one runs as a process of its own under dataDir. */
   databaseUrl?: string;
   dataDir: string;
-  /** HTTP ports (0: any free port). */
+  /** Mainnet HTTP port (0 or unset: any free port). */
   mainnetPort?: number;
-  spnPort?: number;
   /** Mainnet microservice (TCP) port; a free one when unset. */
   mainnetTcpPort?: number;
-  spnId?: string;
+  /** Mesh chain id (signing domain of Wasm txs and settlements). */
   chainId?: number;
-  /** Extra environment for the SPN (BLOCK_TIME_MS, BATCH_BLOCKS, ...). */
+  /** The SPNs; default one Wasm SPN `wasm-1`. */
+  spns?: DevnetSpnOptions[];
+  /** Shorthands for the first SPN when `spns` is unset. */
+  spnPort?: number;
   spnEnv?: Record<string, string>;
   mainnetEnv?: Record<string, string>;
   logLevel?: string;
   onLine?: NodeProcessOptions['onLine'];
 }
 
+/** A running SPN of the devnet. */
+export interface DevnetSpn {
+  readonly options: DevnetSpnOptions;
+  process: NodeProcess;
+  url: string;
+}
+
 /**
- * A local network as separate processes: (embedded) PostgreSQL, the mainnet, and one Wasm SPN
- * whose operator is dev account 0. Used by `npm start`, the demo, benchmarks and e2e tests.
+ * A local network as separate processes: (embedded) PostgreSQL, the mainnet, and SPNs (one Wasm
+ * SPN by default) whose operator is dev account 0. Used by `npm start`, the demo, benchmarks and
+ * e2e tests; it can kill -9 and restart any of its nodes.
  */
 export class Devnet {
   private constructor(
@@ -32,18 +52,33 @@ export class Devnet {
     readonly databaseUrl: string,
     readonly postgres: NodeProcess | undefined,
     public mainnet: NodeProcess,
-    public spn: NodeProcess,
     public mainnetUrl: string,
-    public spnUrl: string,
     readonly mainnetTcpPort: number,
+    readonly spns: DevnetSpn[],
   ) {}
-
-  get spnId(): string {
-    return this.options.spnId ?? 'wasm-1';
-  }
 
   get chainId(): number {
     return this.options.chainId ?? 4242;
+  }
+
+  /** The first SPN (the Wasm one by default). */
+  get spn(): NodeProcess {
+    return this.spns[0].process;
+  }
+
+  get spnUrl(): string {
+    return this.spns[0].url;
+  }
+
+  get spnId(): string {
+    return this.spns[0].options.spnId;
+  }
+
+  /** The SPN with this id. */
+  node(spnId: string): DevnetSpn {
+    const found = this.spns.find((s) => s.options.spnId === spnId);
+    if (!found) throw new Error(`the devnet has no SPN ${spnId}`);
+    return found;
   }
 
   static async start(options: DevnetOptions): Promise<Devnet> {
@@ -55,78 +90,90 @@ export class Devnet {
       databaseUrl = await postgres.waitForOutput(/postgres ready at (\S+)/);
     }
     const tcpPort = options.mainnetTcpPort ?? (await findFreePort('127.0.0.1'));
-    const partial = { options, databaseUrl, postgres, tcpPort };
-    const mainnet = Devnet.spawnMainnet(partial);
-    const mainnetUrl = await mainnet.listeningUrl();
-    const spn = Devnet.spawnSpn(partial);
-    const spnUrl = await spn.listeningUrl();
-    return new Devnet(options, databaseUrl, postgres, mainnet, spn, mainnetUrl, spnUrl, tcpPort);
+    const mainnet = spawnMainnet(options, databaseUrl, tcpPort, options.mainnetPort ?? 0);
+    const stopAll = async () => {
+      await mainnet.stop();
+      await postgres?.stop();
+    };
+    let mainnetUrl: string;
+    try {
+      mainnetUrl = await mainnet.listeningUrl();
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    const specs = options.spns ?? [{ spnId: 'wasm-1', vm: 'wasm' as const, port: options.spnPort, env: options.spnEnv }];
+    const spns: DevnetSpn[] = [];
+    try {
+      for (const spec of specs) {
+        const process = spawnSpn(options, databaseUrl, tcpPort, spec, spec.port ?? 0);
+        spns.push({ options: spec, process, url: '' });
+        spns[spns.length - 1].url = await process.listeningUrl();
+      }
+    } catch (err) {
+      await Promise.all(spns.map((s) => s.process.stop()));
+      await stopAll();
+      throw err;
+    }
+    return new Devnet(options, databaseUrl, postgres, mainnet, mainnetUrl, tcpPort, spns);
   }
 
-  private static spawnMainnet(d: { options: DevnetOptions; databaseUrl: string; tcpPort: number }): NodeProcess {
-    return new NodeProcess(
-      'mainnet',
-      {
-        PORT: String(d.options.mainnetPort ?? 0),
-        DATABASE_URL: d.databaseUrl,
-        MAINNET_TCP_PORT: String(d.tcpPort),
-        CHAIN_ID: String(d.options.chainId ?? 4242),
-        LOG_LEVEL: d.options.logLevel ?? 'log',
-        ...d.options.mainnetEnv,
-      },
-      { onLine: prefixed('mainnet', d.options.onLine) },
-    );
+  /** Kills (SIGKILL, or stops) an SPN and starts it again on the same port. */
+  async restartSpn(how: 'kill' | 'stop' = 'kill', spnId = this.spnId): Promise<void> {
+    const spn = this.node(spnId);
+    await (how === 'kill' ? spn.process.kill() : spn.process.stop());
+    spn.process = spawnSpn(this.options, this.databaseUrl, this.mainnetTcpPort, spn.options, Number(new URL(spn.url).port));
+    spn.url = await spn.process.listeningUrl();
   }
 
-  private static spawnSpn(d: { options: DevnetOptions; databaseUrl: string; tcpPort: number }): NodeProcess {
-    return new NodeProcess(
-      'spn',
-      {
-        PORT: String(d.options.spnPort ?? 0),
-        DATABASE_URL: d.databaseUrl,
-        SPN_ID: d.options.spnId ?? 'wasm-1',
-        CHAIN_ID: String(d.options.chainId ?? 4242),
-        MAINNET_TCP_PORT: String(d.tcpPort),
-        OPERATOR_KEY: devAccount(0).privateKey,
-        LOG_LEVEL: d.options.logLevel ?? 'log',
-        HOME: process.env.HOME ?? '',
-        ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
-        ...d.options.spnEnv,
-      },
-      { onLine: prefixed('spn', d.options.onLine) },
-    );
-  }
-
-  /** Kills the SPN (SIGKILL) and starts it again on the same port. */
-  async restartSpn(how: 'kill' | 'stop' = 'kill'): Promise<void> {
-    await (how === 'kill' ? this.spn.kill() : this.spn.stop());
-    const port = new URL(this.spnUrl).port;
-    this.spn = Devnet.spawnSpn({
-      options: { ...this.options, spnPort: Number(port) },
-      databaseUrl: this.databaseUrl,
-      tcpPort: this.mainnetTcpPort,
-    });
-    this.spnUrl = await this.spn.listeningUrl();
-  }
-
-  /** Kills the mainnet (SIGKILL) and starts it again on the same ports. */
+  /** Kills (SIGKILL, or stops) the mainnet and starts it again on the same ports. */
   async restartMainnet(how: 'kill' | 'stop' = 'kill'): Promise<void> {
     await (how === 'kill' ? this.mainnet.kill() : this.mainnet.stop());
-    const port = new URL(this.mainnetUrl).port;
-    this.mainnet = Devnet.spawnMainnet({
-      options: { ...this.options, mainnetPort: Number(port) },
-      databaseUrl: this.databaseUrl,
-      tcpPort: this.mainnetTcpPort,
-    });
+    this.mainnet = spawnMainnet(this.options, this.databaseUrl, this.mainnetTcpPort, Number(new URL(this.mainnetUrl).port));
     this.mainnetUrl = await this.mainnet.listeningUrl();
   }
 
-  /** Stops the SPN, then the mainnet, then PostgreSQL. */
+  /** Stops the SPNs, then the mainnet, then PostgreSQL. */
   async stop(): Promise<void> {
-    await this.spn.stop();
+    await Promise.all(this.spns.map((s) => s.process.stop()));
     await this.mainnet.stop();
     await this.postgres?.stop();
   }
+}
+
+function spawnMainnet(options: DevnetOptions, databaseUrl: string, tcpPort: number, port: number): NodeProcess {
+  return new NodeProcess(
+    'mainnet',
+    {
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      MAINNET_TCP_PORT: String(tcpPort),
+      CHAIN_ID: String(options.chainId ?? 4242),
+      LOG_LEVEL: options.logLevel ?? 'log',
+      ...options.mainnetEnv,
+    },
+    { onLine: prefixed('mainnet', options.onLine) },
+  );
+}
+
+function spawnSpn(options: DevnetOptions, databaseUrl: string, tcpPort: number, spec: DevnetSpnOptions, port: number): NodeProcess {
+  return new NodeProcess(
+    'spn',
+    {
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      SPN_ID: spec.spnId,
+      VM: spec.vm,
+      CHAIN_ID: String(options.chainId ?? 4242),
+      MAINNET_TCP_PORT: String(tcpPort),
+      OPERATOR_KEY: devAccount(0).privateKey,
+      LOG_LEVEL: options.logLevel ?? 'log',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
+      ...spec.env,
+    },
+    { onLine: prefixed(spec.spnId, options.onLine) },
+  );
 }
 
 function prefixed(name: string, onLine: NodeProcessOptions['onLine']): NodeProcessOptions['onLine'] {

@@ -12,6 +12,7 @@ interface Head {
   hash: string;
   timeMs: bigint;
   vmHeader: Record<string, unknown> | null;
+  txCount: number;
 }
 
 export interface ProducedBlock {
@@ -56,13 +57,14 @@ export class BlockProducer {
       "SELECT hash, kind, sender, nonce, body, code FROM spn_tx WHERE spn_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2",
       [this.spnId, this.maxBlockTxs],
     );
-    if (rows.length === 0) return undefined;
     const head = await this.loadHead();
+    if (rows.length === 0 && !this.executor.wantsEmptyBlock?.(head, this.now())) return undefined;
     const number = head.number + 1n;
     const timeMs = BigInt(Math.max(this.now(), Number(head.timeMs) + 1)); // strictly increasing block times
-    const txs: MempoolTx[] = rows.map((r) => ({ ...r, nonce: BigInt(r.nonce), code: r.code ? new Uint8Array(r.code) : null }));
+    const candidates: MempoolTx[] = rows.map((r) => ({ ...r, nonce: BigInt(r.nonce), code: r.code ? new Uint8Array(r.code) : null }));
     const parent = { number: head.number, hash: head.hash, timeMs: head.timeMs, vmHeader: head.vmHeader };
-    const result = await this.executor.execute({ number, timeMs, parent }, txs, this.state);
+    const result = await this.executor.execute({ number, timeMs, parent }, candidates, this.state);
+    const txs = candidates.slice(0, result.included ?? candidates.length); // the rest stay pending, in order
     const vmHeader = result.vmHeader ?? null;
 
     const updates = [...result.writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value }));
@@ -112,19 +114,26 @@ export class BlockProducer {
     }
     this.state.apply(result.writes);
     result.afterCommit?.();
-    this.head = { number, hash, timeMs, vmHeader };
+    this.head = { number, hash, timeMs, vmHeader, txCount: txs.length };
     return { number, hash, txCount: txs.length, stateRoot: plan.newRoot, updates: plan.steps.length };
   }
 
   private async loadHead(): Promise<Head> {
     if (this.head) return this.head;
-    const rows: { number: string; hash: string; timestamp_ms: string; vm_header: Record<string, unknown> | null }[] = await this.db.query(
-      'SELECT number, hash, timestamp_ms, vm_header FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1',
-      [this.spnId],
-    );
+    const rows: { number: string; hash: string; timestamp_ms: string; vm_header: Record<string, unknown> | null; tx_count: number }[] =
+      await this.db.query(
+        'SELECT number, hash, timestamp_ms, vm_header, jsonb_array_length(tx_hashes) AS tx_count FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1',
+        [this.spnId],
+      );
     this.head = rows.length
-      ? { number: BigInt(rows[0].number), hash: rows[0].hash, timeMs: BigInt(rows[0].timestamp_ms), vmHeader: rows[0].vm_header }
-      : { number: 0n, hash: ZERO_HASH, timeMs: 0n, vmHeader: null };
+      ? {
+          number: BigInt(rows[0].number),
+          hash: rows[0].hash,
+          timeMs: BigInt(rows[0].timestamp_ms),
+          vmHeader: rows[0].vm_header,
+          txCount: rows[0].tx_count,
+        }
+      : { number: 0n, hash: ZERO_HASH, timeMs: 0n, vmHeader: null, txCount: 0 };
     return this.head;
   }
 }

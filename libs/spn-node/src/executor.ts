@@ -41,6 +41,11 @@ export interface BlockExecution {
   persist?(tx: SqlRunner, block: { number: bigint; hash: string }): Promise<void>;
   /** Runs once the block has committed (e.g. making deployed plugins callable). */
   afterCommit?(): void;
+  /**
+   * How many of the given txs (a prefix) the block includes; the rest stay pending for the next
+   * block, in order (EVM: the block's gas limit is full). All of them when unset.
+   */
+  included?: number;
 }
 
 /**
@@ -49,6 +54,11 @@ export interface BlockExecution {
  */
 export interface BlockExecutor {
   execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution>;
+  /**
+   * With an empty mempool, whether to cut an empty block anyway (EVM: one block after a non-empty
+   * one, so that clients waiting for a further block or confirmation see one). Never when unset.
+   */
+  wantsEmptyBlock?(head: { number: bigint; timeMs: bigint; txCount: number }, nowMs: number): boolean;
 }
 
 /** What an SPN node needs of its VM; each VM adds its own ingress and reads. */

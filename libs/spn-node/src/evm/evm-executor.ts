@@ -1,0 +1,212 @@
+import type { TypedTransaction } from '@ethereumjs/tx';
+import type { SqlRunner } from '@mesh/state';
+import { DEFAULT_BLOCK_GAS_LIMIT, EvmEngine, INITIAL_BASE_FEE, type EvmBlockInput, type EvmReceipt } from '@mesh/vm-evm';
+import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader, TxReceipt } from '../executor';
+import type { EvmCodeStore } from './evm-code-store';
+
+/** The vm_header an EVM block stores (decimal strings; logsBloom and coinbase 0x hex). */
+export interface EvmVmHeader {
+  baseFeePerGas: string;
+  gasLimit: string;
+  gasUsed: string;
+  logsBloom: string;
+  coinbase: string;
+  [field: string]: unknown;
+}
+
+/**
+ * An EVM tx's receipt as the node stores it: every EvmReceipt field, with `status` in the
+ * node's terms ('success' -> the tx is `included`, 'failed' -> `failed`) and the EVM's own
+ * status in `evmStatus` ('success' | 'reverted'). A reverted tx IS in the block (it paid gas and
+ * used its nonce); a tx that could not be included at all has `gasUsed` '0' and an `error`.
+ */
+export interface StoredEvmReceipt extends Omit<EvmReceipt, 'status'>, TxReceipt {
+  status: 'success' | 'failed';
+  evmStatus: EvmReceipt['status'];
+}
+
+export interface EvmExecutorOptions {
+  /** Fee recipient of every block (priority fees; the base fee is burned). */
+  coinbase: string;
+  /** Gas limit of every block; default DEFAULT_BLOCK_GAS_LIMIT (30M). */
+  gasLimit?: bigint;
+}
+
+/** The block's EIP-1559 base fee from its parent's vm_header (INITIAL_BASE_FEE without one). */
+export function evmBaseFee(parentHeader: Record<string, unknown> | null): bigint {
+  if (!parentHeader || parentHeader.baseFeePerGas === undefined) return INITIAL_BASE_FEE;
+  return EvmEngine.nextBaseFee({
+    gasUsed: BigInt(String(parentHeader.gasUsed ?? 0)),
+    gasLimit: BigInt(String(parentHeader.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT)),
+    baseFeePerGas: BigInt(String(parentHeader.baseFeePerGas)),
+  });
+}
+
+/**
+ * BlockExecutor of an EVM SPN: mempool txs of kind 'evm' carry `body.raw` (the signed tx, 0x
+ * hex). Decodes them, derives the block header (base fee from the parent's vm_header, timestamp
+ * in seconds, the configured coinbase and gas limit), runs them through the EvmEngine against
+ * committed state, and returns receipts, the net tree writes and the vm_header. `persist` stores
+ * the block's new contract code (spn_evm_code) and logs (spn_log) in the block's transaction;
+ * `afterCommit` puts the new code into the code store's cache.
+ */
+export class EvmExecutor implements BlockExecutor {
+  private readonly coinbase: string;
+  private readonly gasLimit: bigint;
+
+  constructor(
+    private readonly engine: EvmEngine,
+    private readonly code: EvmCodeStore,
+    options: EvmExecutorOptions,
+  ) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(options.coinbase)) throw new Error(`coinbase must be a 20-byte 0x address, got ${options.coinbase}`);
+    this.coinbase = options.coinbase.toLowerCase();
+    this.gasLimit = options.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT;
+  }
+
+  /** The header fields of `block` before execution. */
+  blockInput(block: BlockContext): EvmBlockInput {
+    return {
+      number: block.number,
+      timestamp: block.timeMs / 1000n,
+      baseFeePerGas: evmBaseFee(block.parent.vmHeader),
+      gasLimit: this.gasLimit,
+      coinbase: this.coinbase,
+      parentHash: block.parent.hash,
+    };
+  }
+
+  /** After a block with txs, one empty block follows when the mempool is idle (clients waiting for another block see one). */
+  wantsEmptyBlock(head: { txCount: number }): boolean {
+    return head.txCount > 0;
+  }
+
+  /**
+   * How many leading txs fit the block: their declared gas limits add up to at most the block's.
+   * The rest wait for the next block in order (a later tx of the same sender cannot skip ahead).
+   */
+  private fitting(txs: readonly MempoolTx[]): number {
+    let gas = 0n;
+    for (let i = 0; i < txs.length; i++) {
+      const raw = (txs[i].body as { raw?: unknown } | null)?.raw;
+      let limit = 0n;
+      try {
+        if (typeof raw === 'string') limit = this.engine.decodeRawTx(Buffer.from(raw.slice(2), 'hex')).gasLimit;
+      } catch {
+        // an undecodable tx fails in place below and uses no gas
+      }
+      if (i > 0 && gas + limit > this.gasLimit) return i;
+      gas += limit;
+    }
+    return txs.length;
+  }
+
+  async execute(block: BlockContext, candidates: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
+    const included = this.fitting(candidates);
+    const txs = candidates.slice(0, included);
+    const input = this.blockInput(block);
+    // Decode; a tx that does not decode (ingress checked it, so this should not happen) fails in place.
+    const runnable: TypedTransaction[] = [];
+    const slots: (number | string)[] = []; // index into runnable, or the decode error
+    for (const tx of txs) {
+      try {
+        const raw = (tx.body as { raw?: unknown } | null)?.raw;
+        if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw))
+          throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
+        slots.push(runnable.push(this.engine.decodeRawTx(Buffer.from(raw.slice(2), 'hex')).tx) - 1);
+      } catch (err) {
+        slots.push((err as Error).message);
+      }
+    }
+    const result = await this.engine.runBlock(input, runnable, state, this.code);
+
+    const receipts: StoredEvmReceipt[] = [];
+    let cumulative = '0';
+    txs.forEach((tx, i) => {
+      const slot = slots[i];
+      const r: EvmReceipt =
+        typeof slot === 'number'
+          ? result.receipts[slot]
+          : {
+              status: 'reverted',
+              gasUsed: '0',
+              cumulativeGasUsed: cumulative,
+              effectiveGasPrice: '0',
+              type: 0,
+              logs: [],
+              logsBloom: '0x' + '00'.repeat(256),
+              contractAddress: null,
+              error: slot,
+              from: tx.sender,
+              to: null,
+              txHash: tx.hash,
+            };
+      cumulative = r.cumulativeGasUsed;
+      receipts.push({ ...r, status: r.status === 'success' ? 'success' : 'failed', evmStatus: r.status });
+    });
+
+    const vmHeader: EvmVmHeader = {
+      baseFeePerGas: String(input.baseFeePerGas),
+      gasLimit: String(input.gasLimit),
+      gasUsed: String(result.gasUsed),
+      logsBloom: result.logsBloom,
+      coinbase: input.coinbase,
+    };
+    const newCode = result.newCode;
+    const spnId = this.code.spnId;
+    return {
+      receipts,
+      writes: result.writes,
+      gasUsed: result.gasUsed,
+      included,
+      vmHeader,
+      persist: (sql, b) => persistEvmBlock(sql, spnId, b.number, newCode, txs, receipts),
+      afterCommit: () => {
+        for (const [hash, code] of newCode) this.code.add(hash, code);
+      },
+    };
+  }
+}
+
+/** New code (ON CONFLICT DO NOTHING: code is content-addressed) and the block's logs, one statement each. */
+async function persistEvmBlock(
+  sql: SqlRunner,
+  spnId: string,
+  blockNo: bigint,
+  newCode: ReadonlyMap<string, Uint8Array>,
+  txs: readonly MempoolTx[],
+  receipts: readonly StoredEvmReceipt[],
+): Promise<void> {
+  if (newCode.size > 0) {
+    await sql.query(
+      `INSERT INTO spn_evm_code (spn_id, code_hash, code)
+       SELECT $1, h, c FROM unnest($2::text[], $3::bytea[]) AS u(h, c) ON CONFLICT DO NOTHING`,
+      [spnId, [...newCode.keys()].map((h) => h.toLowerCase()), [...newCode.values()].map((c) => Buffer.from(c))],
+    );
+  }
+  const cols: { index: number[]; txHash: string[]; txIndex: number[]; address: string[]; topics: (string | null)[][]; data: string[] } = {
+    index: [],
+    txHash: [],
+    txIndex: [],
+    address: [],
+    topics: [[], [], [], []],
+    data: [],
+  };
+  let logIndex = 0;
+  receipts.forEach((r, txIndex) => {
+    for (const log of r.logs) {
+      cols.index.push(logIndex++);
+      cols.txHash.push((r.txHash || txs[txIndex].hash).toLowerCase());
+      cols.txIndex.push(txIndex);
+      cols.address.push(log.address.toLowerCase());
+      for (let t = 0; t < 4; t++) cols.topics[t].push(log.topics[t]?.toLowerCase() ?? null);
+      cols.data.push(log.data.toLowerCase());
+    }
+  });
+  if (logIndex === 0) return;
+  await sql.query(
+    `INSERT INTO spn_log (spn_id, block_no, log_index, tx_hash, tx_index, address, topic0, topic1, topic2, topic3, data)
+     SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
+    [spnId, String(blockNo), cols.index, cols.txHash, cols.txIndex, cols.address, ...cols.topics, cols.data],
+  );
+}

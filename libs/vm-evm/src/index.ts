@@ -1,0 +1,4 @@
+export * from './evm-state-keys';
+export * from './evm-state-manager';
+export * from './evm-engine';
+export * from './genesis';
