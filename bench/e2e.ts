@@ -1,5 +1,5 @@
 /**
- * npm run bench:e2e -- [--txs N] [--runs R]
+ * npm run bench:e2e -- [--txs N] [--runs R] [--senders S] [--compare]
  *
  * Drives a devnet (separate processes: embedded PostgreSQL unless DATABASE_URL is set, the
  * mainnet, one Wasm SPN; `npm run build`, the dev circuits and the plugins must be built) with N
@@ -7,8 +7,14 @@
  * - soft-confirmation throughput: N / (time from the first send until every tx is included);
  * - settlement lag per tx: from its send until the SPN reports it settled on the mainnet (p50, p95);
  * - proofs per minute: chunk proofs made / time from the first send until all settled.
+ * - execution throughput: txs / time the SPN spent in its block executor (`GET /status`).
  * With --runs R > 1 each figure is the median over R runs (each on a fresh devnet).
- * The last line is one JSON object: txs, softTps, settleLagP50Ms, settleLagP95Ms, proofsPerMin.
+ * --compare runs every measurement twice, with the SPN's default parallel executor and with
+ * EXECUTOR_WORKERS=0 (serial), alternating, and prints both and their ratios. Each sender pays
+ * its own receiver, so txs of different senders do not conflict (--senders, default 5).
+ * The last line is one JSON object: txs, softTps, settleLagP50Ms, settleLagP95Ms, proofsPerMin,
+ * execTps (default executor) and with --compare serialSoftTps, serialExecTps, softTpsRatio,
+ * execTpsRatio (parallel / serial).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +25,7 @@ import { argValue } from '../scripts/cli-args';
 
 interface RunResult {
   softTps: number;
+  execTps: number;
   settleLagP50Ms: number;
   settleLagP95Ms: number;
   proofsPerMin: number;
@@ -31,18 +38,18 @@ function percentile(values: number[], p: number): number {
 
 const median = (values: number[]) => percentile(values, 50);
 
-async function run(txs: number): Promise<RunResult> {
+async function run(txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-bench-'));
   chmodSync(dataDir, 0o755);
   const devnet = await Devnet.start({
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
     logLevel: 'warn',
-    spnEnv: { BLOCK_TIME_MS: '200', MAX_BLOCK_TXS: '200', BATCH_BLOCKS: '5', BATCH_MAX_MS: '2000' },
+    spnEnv: { BLOCK_TIME_MS: '200', MAX_BLOCK_TXS: '200', BATCH_BLOCKS: '5', BATCH_MAX_MS: '2000', ...spnEnv },
   });
   try {
     const client = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
-    const accounts = devAccounts(6);
+    const accounts = devAccounts(senderCount + 1);
     const senders = accounts.slice(1);
     await setupDevToken(client, accounts[0], senders, 1_000_000n);
     const before = await client.status();
@@ -54,7 +61,7 @@ async function run(txs: number): Promise<RunResult> {
       senders.map(async (sender, s) => {
         let nonce = await client.nextNonce(sender.address);
         for (let i = s; i < txs; i += senders.length) {
-          const to = senders[(s + 1) % senders.length].address.toLowerCase();
+          const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0'); // each sender its own receiver
           const at = Date.now();
           const hash = await client.call(sender, { plugin: TOKEN_PLUGIN, method: 'transfer', args: [to, '1'], nonce: nonce++ });
           sent.push({ hash, at });
@@ -84,14 +91,17 @@ async function run(txs: number): Promise<RunResult> {
       proofs += ((await (await fetch(`${devnet.spnUrl}/batches/${n}`)).json()) as { chunks: number }).chunks;
     }
     const lags = sent.map((t) => settledAt.get(t.hash)! - t.at);
+    const execution = after.execution;
     const result = {
+      execTps: execution && execution.executeMs > 0 ? execution.txs / (execution.executeMs / 1000) : 0,
       softTps: txs / ((lastIncluded - start) / 1000),
       settleLagP50Ms: percentile(lags, 50),
       settleLagP95Ms: percentile(lags, 95),
       proofsPerMin: proofs / ((end - start) / 60_000),
     };
     process.stderr.write(
-      `[bench] ${txs} txs: soft ${result.softTps.toFixed(1)} tx/s, settle lag p50 ${result.settleLagP50Ms} ms p95 ${result.settleLagP95Ms} ms, ${proofs} proofs (${result.proofsPerMin.toFixed(1)}/min)\n`,
+      `[bench] ${txs} txs (${spnEnv.EXECUTOR_WORKERS === '0' ? 'serial' : 'parallel'} executor): soft ${result.softTps.toFixed(1)} tx/s, executor ${result.execTps.toFixed(0)} tx/s ` +
+        `(${execution?.parallelBlocks ?? 0} parallel / ${execution?.serialBlocks ?? 0} serial blocks, ${execution?.reexecutions ?? 0} re-executions), settle lag p50 ${result.settleLagP50Ms} ms p95 ${result.settleLagP95Ms} ms, ${proofs} proofs (${result.proofsPerMin.toFixed(1)}/min)\n`,
     );
     return result;
   } finally {
@@ -103,20 +113,36 @@ async function run(txs: number): Promise<RunResult> {
 async function main(): Promise<void> {
   const txs = Number(argValue(process.argv, 'txs') ?? 200);
   const runs = Number(argValue(process.argv, 'runs') ?? 1);
+  const senders = Number(argValue(process.argv, 'senders') ?? 5);
+  const compare = process.argv.includes('--compare');
   const results: RunResult[] = [];
-  for (let i = 0; i < runs; i++) results.push(await run(txs));
-  const pick = (k: keyof RunResult) => median(results.map((r) => r[k]));
-  const summary = {
+  const serial: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await run(txs, senders));
+    if (compare) serial.push(await run(txs, senders, { EXECUTOR_WORKERS: '0' }));
+  }
+  const pick = (list: RunResult[], k: keyof RunResult) => median(list.map((r) => r[k]));
+  const summary: Record<string, number> = {
     txs,
-    softTps: Number(pick('softTps').toFixed(1)),
-    settleLagP50Ms: Math.round(pick('settleLagP50Ms')),
-    settleLagP95Ms: Math.round(pick('settleLagP95Ms')),
-    proofsPerMin: Number(pick('proofsPerMin').toFixed(1)),
+    softTps: Number(pick(results, 'softTps').toFixed(1)),
+    settleLagP50Ms: Math.round(pick(results, 'settleLagP50Ms')),
+    settleLagP95Ms: Math.round(pick(results, 'settleLagP95Ms')),
+    proofsPerMin: Number(pick(results, 'proofsPerMin').toFixed(1)),
+    execTps: Math.round(pick(results, 'execTps')),
   };
-  console.log(`transfers                ${txs} (5 senders side by side), median of ${runs} run(s)`);
+  console.log(`transfers                ${txs} (${senders} senders side by side), median of ${runs} run(s)`);
   console.log(`soft confirmation        ${summary.softTps} tx/s`);
   console.log(`settlement lag           p50 ${summary.settleLagP50Ms} ms, p95 ${summary.settleLagP95Ms} ms`);
   console.log(`proofs                   ${summary.proofsPerMin} per minute`);
+  console.log(`block executor           ${summary.execTps} tx/s (parallel executor, the default)`);
+  if (compare) {
+    summary.serialSoftTps = Number(pick(serial, 'softTps').toFixed(1));
+    summary.serialExecTps = Math.round(pick(serial, 'execTps'));
+    summary.softTpsRatio = Number((summary.softTps / summary.serialSoftTps).toFixed(3));
+    summary.execTpsRatio = Number((summary.execTps / summary.serialExecTps).toFixed(3));
+    console.log(`serial executor          soft ${summary.serialSoftTps} tx/s, block executor ${summary.serialExecTps} tx/s`);
+    console.log(`parallel / serial        soft x${summary.softTpsRatio}, block executor x${summary.execTpsRatio}`);
+  }
   console.log(JSON.stringify(summary));
 }
 

@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   const tree = await StateTree.open(new MemoryNodeStore(), { depth: profile.depth, hasher });
   await tree.update(Array.from({ length: profile.chunkSize }, (_, i) => ({ key: BigInt(1000 + i), value: BigInt(i + 1) })));
   const updates = Array.from({ length: profile.chunkSize }, (_, i) => ({ key: BigInt(1000 + 2 * i), value: BigInt(77 + i) }));
-  const [chunk] = chunkSteps(hasher, (await tree.plan(updates)).steps, profile.chunkSize);
+  const plan = await tree.plan(updates);
+  const [chunk] = chunkSteps(hasher, plan.steps, profile.chunkSize, plan.oldRoot);
   if (chunk.steps.length !== profile.chunkSize) throw new Error('benchmark chunk is not full');
 
   const work = mkdtempSync(join(tmpdir(), 'mesh-bench-'));

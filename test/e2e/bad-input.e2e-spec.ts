@@ -210,7 +210,7 @@ describe('mainnet settlement refuses bad batches over the transport, storing not
         { key: 13n, value: 3n },
       ]);
       const chunks: SettlementChunkJson[] = [];
-      for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize)) {
+      for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize, plan.oldRoot)) {
         const { proof } = await prover.proveChunk(chunk);
         const s = chunk.statement;
         chunks.push({

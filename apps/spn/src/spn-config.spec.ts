@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ describe('loadSpnConfig', () => {
       batchBlocks: 10,
       batchMaxMs: 5000,
       provers: 1,
+      executorWorkers: availableParallelism(),
+      parallelMinTxs: 16,
     });
   });
 
@@ -71,6 +74,7 @@ describe('loadSpnConfig with VM=evm', () => {
     expect(config.chainId).toBe(31337);
     expect(config.evm!.devGenesis).toBe(true);
     expect(config.evm!.blockGasLimit).toBe(30_000_000n);
+    expect(config.evm!.chainId).toBe(31337n); // the EVM chain id defaults to CHAIN_ID
     const accounts = devGenesisAccounts(10);
     expect(accounts[0].address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
     expect(config.evm!.genesis).toEqual(
@@ -92,11 +96,23 @@ describe('loadSpnConfig with VM=evm', () => {
       },
       devGenesis: false,
       blockGasLimit: 15_000_000n,
+      chainId: 4242n,
     });
     const file = join(mkdtempSync(join(tmpdir(), 'genesis-')), 'genesis.json');
     writeFileSync(file, JSON.stringify({ config: { chainId: 1 }, alloc: { ['0x' + '11'.repeat(20)]: { balance: '1000' } } }));
     expect(loadSpnConfig({ VM: 'evm', GENESIS_ALLOC: file }).evm!.genesis).toEqual({ ['0x' + '11'.repeat(20)]: { balance: 1000n } });
     expect(loadSpnConfig({ VM: 'evm', GENESIS_ALLOC: '{}' }).evm!.genesis).toEqual({});
+  });
+
+  it('gives each EVM SPN its own chain id with EVM_CHAIN_ID (settlements keep signing over CHAIN_ID)', () => {
+    const config = loadSpnConfig({ VM: 'evm', CHAIN_ID: '4242', EVM_CHAIN_ID: '88001' });
+    expect(config.chainId).toBe(4242);
+    expect(config.evm!.chainId).toBe(88001n);
+  });
+
+  it('takes EXECUTOR_WORKERS (0 = serial) and PARALLEL_MIN_TXS, defaulting to one worker per core and 16', () => {
+    expect(loadSpnConfig({})).toMatchObject({ executorWorkers: availableParallelism(), parallelMinTxs: 16 });
+    expect(loadSpnConfig({ EXECUTOR_WORKERS: '0', PARALLEL_MIN_TXS: '50' })).toMatchObject({ executorWorkers: 0, parallelMinTxs: 50 });
   });
 
   it.each([
@@ -119,6 +135,10 @@ describe('loadSpnConfig with VM=evm', () => {
     ],
     [{ VM: 'evm', BLOCK_GAS_LIMIT: '5' }, 'BLOCK_GAS_LIMIT must be an integer from 1000000 to 1000000000 (got "5")'],
     [{ GENESIS_ALLOC: '{}' }, 'GENESIS_ALLOC only applies to VM=evm'],
+    [{ EVM_CHAIN_ID: '5' }, 'EVM_CHAIN_ID only applies to VM=evm'],
+    [{ VM: 'evm', EVM_CHAIN_ID: '0' }, `EVM_CHAIN_ID must be an integer from 1 to ${Number.MAX_SAFE_INTEGER} (got "0")`],
+    [{ EXECUTOR_WORKERS: '-1' }, 'EXECUTOR_WORKERS must be an integer from 0 to 64 (got "-1")'],
+    [{ PARALLEL_MIN_TXS: 'many' }, 'PARALLEL_MIN_TXS must be an integer from 1 to 100000 (got "many")'],
   ] as [Record<string, string>, string | RegExp][])('rejects %j, naming the variable', (env, problem) => {
     let error: Error | undefined;
     try {

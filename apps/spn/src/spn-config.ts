@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import Joi from 'joi';
 import { ConfigError, MeshError } from '@mesh/core';
 import { devGenesisAlloc, parseGenesisAlloc, type GenesisAlloc } from '@mesh/spn-node';
@@ -13,7 +14,7 @@ export interface SpnConfig extends NodeConfig {
   spnId: string;
   /** Execution engine: `wasm` (plugins, REST ingress) or `evm` (Ethereum JSON-RPC). */
   vm: 'wasm' | 'evm';
-  /** EVM settings (VM=evm only); the EVM chain id is `chainId`. */
+  /** EVM settings (VM=evm only). */
   evm?: EvmSettings;
   /** Mesh chain id, part of every signature's domain. */
   chainId: number;
@@ -32,6 +33,10 @@ export interface SpnConfig extends NodeConfig {
   batchBlocks: number;
   batchMaxMs: number;
   provers: number;
+  /** Execution worker threads of the parallel executor (EXECUTOR_WORKERS; 0 = serial execution). */
+  executorWorkers: number;
+  /** Blocks with fewer txs run serially (PARALLEL_MIN_TXS). */
+  parallelMinTxs: number;
 }
 
 export interface EvmSettings {
@@ -41,6 +46,8 @@ export interface EvmSettings {
   devGenesis: boolean;
   /** Gas limit of every block (BLOCK_GAS_LIMIT). */
   blockGasLimit: bigint;
+  /** EVM chain id (EVM_CHAIN_ID; default CHAIN_ID): what Ethereum txs sign over. Give every EVM SPN of a mesh its own. */
+  chainId: bigint;
 }
 
 interface SpnEnv extends NodeEnv, MainnetTransportEnv {
@@ -48,6 +55,7 @@ interface SpnEnv extends NodeEnv, MainnetTransportEnv {
   VM: 'wasm' | 'evm';
   GENESIS_ALLOC?: string;
   BLOCK_GAS_LIMIT?: number;
+  EVM_CHAIN_ID?: number;
   CHAIN_ID: number;
   CIRCUIT_PROFILE: string;
   OPERATOR_KEY?: string;
@@ -57,6 +65,8 @@ interface SpnEnv extends NodeEnv, MainnetTransportEnv {
   BATCH_BLOCKS: number;
   BATCH_MAX_MS: number;
   PROVERS: number;
+  EXECUTOR_WORKERS: number;
+  PARALLEL_MIN_TXS: number;
 }
 
 const int = (min: number, max: number, fallback: number) =>
@@ -84,6 +94,12 @@ const schema = Joi.object<SpnEnv>({
     .empty('')
     .messages({ '*': '{#label} must be an integer from 1000000 to 1000000000' }),
   CHAIN_ID: int(1, 2 ** 31 - 1, 4242),
+  EVM_CHAIN_ID: Joi.number()
+    .integer()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .empty('')
+    .messages({ '*': `{#label} must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}` }),
   CIRCUIT_PROFILE: Joi.string()
     .pattern(/^[a-z0-9-]{1,32}$/)
     .empty('')
@@ -104,13 +120,15 @@ const schema = Joi.object<SpnEnv>({
   BATCH_BLOCKS: int(1, 1_000, 10),
   BATCH_MAX_MS: int(0, 3_600_000, 5_000),
   PROVERS: int(1, 16, 1),
+  EXECUTOR_WORKERS: int(0, 64, availableParallelism()),
+  PARALLEL_MIN_TXS: int(1, 100_000, 16),
 });
 
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */
 export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
   const vars = parseEnv(schema, env);
   if (vars.VM !== 'evm') {
-    const evmOnly = (['GENESIS_ALLOC', 'BLOCK_GAS_LIMIT'] as const).filter((name) => vars[name] !== undefined);
+    const evmOnly = (['GENESIS_ALLOC', 'BLOCK_GAS_LIMIT', 'EVM_CHAIN_ID'] as const).filter((name) => vars[name] !== undefined);
     if (evmOnly.length)
       throw new ConfigError(`Invalid configuration: ${evmOnly.join(', ')} only appl${evmOnly.length > 1 ? 'y' : 'ies'} to VM=evm`, {
         variables: [...evmOnly],
@@ -126,6 +144,7 @@ export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
             genesis: vars.GENESIS_ALLOC === undefined ? devGenesisAlloc() : loadGenesisAlloc(vars.GENESIS_ALLOC),
             devGenesis: vars.GENESIS_ALLOC === undefined,
             blockGasLimit: BigInt(vars.BLOCK_GAS_LIMIT ?? 30_000_000),
+            chainId: BigInt(vars.EVM_CHAIN_ID ?? vars.CHAIN_ID),
           },
         }
       : {}),
@@ -140,6 +159,8 @@ export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
     batchBlocks: vars.BATCH_BLOCKS,
     batchMaxMs: vars.BATCH_MAX_MS,
     provers: vars.PROVERS,
+    executorWorkers: vars.EXECUTOR_WORKERS,
+    parallelMinTxs: vars.PARALLEL_MIN_TXS,
   };
 }
 

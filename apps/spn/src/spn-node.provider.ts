@@ -25,12 +25,13 @@ export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Pr
       batchBlocks: config.batchBlocks,
       batchMaxMs: config.batchMaxMs,
       provers: config.provers,
+      execution: { workers: config.executorWorkers, minParallelTxs: config.parallelMinTxs },
       logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     },
     (ctx) =>
       config.evm
-        ? EvmVm.open(ctx, { genesis: config.evm.genesis, blockGasLimit: config.evm.blockGasLimit })
-        : WasmVm.open(ctx.db, ctx.mempool, ctx.options.chainId),
+        ? EvmVm.open(ctx, { genesis: config.evm.genesis, blockGasLimit: config.evm.blockGasLimit, chainId: config.evm.chainId })
+        : WasmVm.open(ctx),
   );
   // An accepted Ethereum tx counts towards a full block, as the Wasm controller's do.
   if (node.vm.kind === 'evm') node.vm.backend.onAccepted = () => node.accepted();

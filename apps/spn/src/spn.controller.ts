@@ -82,6 +82,13 @@ export class SpnController {
   @Get('status')
   async status() {
     const { spnId, chainId } = this.node.options;
-    return { spnId, chainId, vm: this.node.vm.kind, operator: this.node.operatorAddress, ...(await this.node.queries.status()) };
+    return {
+      spnId,
+      chainId,
+      vm: this.node.vm.kind,
+      operator: this.node.operatorAddress,
+      ...(await this.node.queries.status()),
+      execution: this.node.executionTotals(),
+    };
   }
 }

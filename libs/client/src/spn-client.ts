@@ -12,7 +12,20 @@ import { requestJson } from './http';
 
 /** A tx as the SPN reports it. */
 export type TxInfo = TxView;
-export type SpnStatus = SpnStatusView;
+/** `GET /status`: chain figures plus how the node has executed blocks since it started. */
+export type SpnStatus = SpnStatusView & {
+  spnId: string;
+  vm: 'wasm' | 'evm';
+  execution?: {
+    blocks: number;
+    txs: number;
+    executeMs: number;
+    parallelBlocks: number;
+    serialBlocks: number;
+    reexecutions: number;
+    workers: number;
+  };
+};
 
 /** Typed client of a Wasm SPN node's REST API, signing what it sends. */
 export class SpnClient {

@@ -53,7 +53,7 @@ beforeAll(async () => {
     { key: 12n, value: 2n },
     { key: 13n, value: 3n },
   ]);
-  const chunks = chunkSteps(hasher, plan.steps, shape.chunkSize).map((c) => settlementChunk(c, DUMMY_PROOF));
+  const chunks = chunkSteps(hasher, plan.steps, shape.chunkSize, plan.oldRoot).map((c) => settlementChunk(c, DUMMY_PROOF));
   batch = parseSubmission(
     await signedSubmission(wallet, 1, {
       spnId: 'spn-a',

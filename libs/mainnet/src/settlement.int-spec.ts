@@ -41,7 +41,7 @@ async function proveBatch(
 ): Promise<BatchFixture> {
   const plan = await tree.plan(updates);
   const chunks: SettlementChunkJson[] = [];
-  for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize)) {
+  for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize, plan.oldRoot)) {
     chunks.push(settlementChunk(chunk, (await prover.proveChunk(chunk)).proof));
   }
   await tree.commit(plan);

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Hasher } from '@mesh/state';
+import { stepRootBefore, type Hasher } from '@mesh/state';
 import { chunkSteps } from '@mesh/zk';
 import { stepFromJson, stepToJson, type UpdateStepJson } from './step-json';
 
@@ -54,10 +54,17 @@ export class Batcher {
     const lastBlock = BigInt(blocks[blocks.length - 1].number);
     const postRoot = BigInt(blocks[blocks.length - 1].state_root);
     const steps = blocks.flatMap((b) => b.steps.map(stepFromJson));
-    if (steps.length > 0 && steps[0].rootBefore !== preRoot) {
-      throw new Error(`batch ${batchNo}: its first update starts at root ${steps[0].rootBefore}, the previous batch ended at ${preRoot}`);
+    if (steps.length > 0) {
+      const startRoot = stepRootBefore(this.hasher, steps[0]);
+      if (startRoot !== preRoot) {
+        throw new Error(`batch ${batchNo}: its first update starts at root ${startRoot}, the previous batch ended at ${preRoot}`);
+      }
     }
-    const chunks = chunkSteps(this.hasher, steps, this.chunkSize);
+    const chunks = chunkSteps(this.hasher, steps, this.chunkSize, preRoot);
+    const endRoot = chunks.length ? chunks[chunks.length - 1].statement.newRoot : preRoot;
+    if (endRoot !== postRoot) {
+      throw new Error(`batch ${batchNo}: its updates lead to root ${endRoot}, but block ${lastBlock} has state root ${postRoot}`);
+    }
     await this.db.transaction(async (em) => {
       await em.query(
         `INSERT INTO spn_batch (spn_id, batch_no, first_block, last_block, pre_root, post_root, status, chunk_count, proved_at)

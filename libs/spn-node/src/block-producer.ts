@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { hashCanonical } from '@mesh/core';
 import type { CachedNodeStore, StateTree } from '@mesh/state';
 import type { BlockExecutor, MempoolTx } from './executor';
+import type { ExecutionReport } from './parallel-execution';
 import type { StateCache } from './state-cache';
 import { stepToJson } from './step-json';
 
@@ -21,6 +22,9 @@ export interface ProducedBlock {
   txCount: number;
   stateRoot: bigint;
   updates: number;
+  /** Time the executor took (ms). */
+  executeMs: number;
+  report?: ExecutionReport;
 }
 
 /**
@@ -63,7 +67,9 @@ export class BlockProducer {
     const timeMs = BigInt(Math.max(this.now(), Number(head.timeMs) + 1)); // strictly increasing block times
     const candidates: MempoolTx[] = rows.map((r) => ({ ...r, nonce: BigInt(r.nonce), code: r.code ? new Uint8Array(r.code) : null }));
     const parent = { number: head.number, hash: head.hash, timeMs: head.timeMs, vmHeader: head.vmHeader };
+    const started = performance.now();
     const result = await this.executor.execute({ number, timeMs, parent }, candidates, this.state);
+    const executeMs = performance.now() - started;
     const txs = candidates.slice(0, result.included ?? candidates.length); // the rest stay pending, in order
     const vmHeader = result.vmHeader ?? null;
 
@@ -115,7 +121,7 @@ export class BlockProducer {
     this.state.apply(result.writes);
     result.afterCommit?.();
     this.head = { number, hash, timeMs, vmHeader, txCount: txs.length };
-    return { number, hash, txCount: txs.length, stateRoot: plan.newRoot, updates: plan.steps.length };
+    return { number, hash, txCount: txs.length, stateRoot: plan.newRoot, updates: plan.steps.length, executeMs, report: result.report };
   }
 
   private async loadHead(): Promise<Head> {

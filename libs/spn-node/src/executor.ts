@@ -1,4 +1,5 @@
 import type { SqlRunner } from '@mesh/state';
+import type { ExecutionReport } from './parallel-execution';
 
 /** A transaction as the mempool holds it; what `body` and `code` mean is the VM's business. */
 export interface MempoolTx {
@@ -25,9 +26,15 @@ export interface BlockContext {
   parent: { number: bigint; hash: string; timeMs: bigint; vmHeader: Record<string, unknown> | null };
 }
 
-/** Reads of committed state (tree key -> value, 0 = absent). */
+/**
+ * Reads of committed state (tree key -> value, 0 = absent). The node passes its StateCache, which
+ * also lists its entries and counts its commits (`version`): the parallel executor needs both to
+ * keep its workers' copies of the state in step; without them a block runs serially.
+ */
 export interface StateReader {
   get(key: bigint): bigint;
+  entries?(): Iterable<[bigint, bigint]>;
+  readonly version?: number;
 }
 
 export interface BlockExecution {
@@ -46,6 +53,8 @@ export interface BlockExecution {
    * block, in order (EVM: the block's gas limit is full). All of them when unset.
    */
   included?: number;
+  /** How the block was executed (serial or parallel, re-executions), for logs and `/status`. */
+  report?: ExecutionReport;
 }
 
 /**
@@ -65,4 +74,6 @@ export interface BlockExecutor {
 export interface SpnVm {
   readonly kind: 'wasm' | 'evm';
   readonly executor: BlockExecutor;
+  /** Releases what the VM holds (execution worker threads). */
+  close?(): Promise<void>;
 }

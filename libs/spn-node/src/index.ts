@@ -21,3 +21,6 @@ export * from './evm/eth-backend';
 export * from './evm/evm-vm';
 export * from './evm/evm-executor';
 export * from './evm/evm-code-store';
+export * from './parallel-execution';
+export * from './wasm/wasm-tx-engine';
+export * from './wasm/parallel-wasm-executor';

@@ -4,7 +4,9 @@ import { Wallet } from 'ethers';
 import { CachedNodeStore, PgNodeStore, poseidonHasher, StateTree, zeroHashes } from '@mesh/state';
 import { Prover, type CircuitArtifacts } from '@mesh/zk';
 import { Batcher } from './batcher';
-import { BlockProducer } from './block-producer';
+import { availableParallelism } from 'node:os';
+import { BlockProducer, type ProducedBlock } from './block-producer';
+import { describeReport } from './parallel-execution';
 import type { SpnVm } from './executor';
 import type { MainnetPort } from './mainnet-port';
 import { Mempool } from './mempool';
@@ -13,6 +15,17 @@ import { ProvingWorker } from './proving-worker';
 import { Settler } from './settler';
 import { SpnQueries } from './spn-queries';
 import { StateCache } from './state-cache';
+
+/** Execution figures since start (`GET /status` -> execution). */
+export interface ExecutionTotals {
+  blocks: number;
+  txs: number;
+  /** Time spent in the block executor. */
+  executeMs: number;
+  parallelBlocks: number;
+  serialBlocks: number;
+  reexecutions: number;
+}
 
 export interface SpnNodeLogger {
   log(message: string): void;
@@ -34,6 +47,11 @@ export interface SpnNodeOptions {
   batchMaxMs: number;
   /** Proving workers in this process (each a prover process with the artifacts loaded). */
   provers: number;
+  /**
+   * Parallel execution (libs/executor): worker threads (0 = every block serially; default: one
+   * per core) and the block size below which a block runs serially (default 16).
+   */
+  execution?: { workers: number; minParallelTxs?: number };
   logger: SpnNodeLogger;
 }
 
@@ -56,6 +74,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
   private registered = false;
   private endpoint = '';
   private acceptedSinceBlock = 0;
+  private readonly execution: ExecutionTotals = { blocks: 0, txs: 0, executeMs: 0, parallelBlocks: 0, serialBlocks: 0, reexecutions: 0 };
 
   private constructor(
     readonly options: SpnNodeOptions,
@@ -104,7 +123,13 @@ export class SpnNode<V extends SpnVm = SpnVm> {
       async () => {
         this.acceptedSinceBlock = 0;
         const block = await this.producer.produce();
-        if (block) logger.log(`block ${block.number}: ${block.txCount} txs, ${block.updates} state updates, root ${block.stateRoot}`);
+        if (block) {
+          this.recordExecution(block);
+          const how = block.report ? `, ${describeReport(block.report)}` : '';
+          logger.log(
+            `block ${block.number}: ${block.txCount} txs in ${block.executeMs.toFixed(1)} ms${how}, ${block.updates} state updates, root ${block.stateRoot}`,
+          );
+        }
         return block !== undefined && block.txCount >= this.options.maxBlockTxs; // a full block: cut the next one at once
       },
       blockTimeMs,
@@ -157,6 +182,25 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     for (const loop of this.loops) loop.start();
   }
 
+  /** Block execution since the node started: how many blocks ran in parallel or serially, time spent, re-executions. */
+  executionTotals(): ExecutionTotals & { workers: number } {
+    return {
+      ...this.execution,
+      executeMs: Math.round(this.execution.executeMs * 10) / 10,
+      workers: this.options.execution?.workers ?? availableParallelism(),
+    };
+  }
+
+  private recordExecution(block: ProducedBlock): void {
+    const t = this.execution;
+    t.blocks++;
+    t.txs += block.txCount;
+    t.executeMs += block.executeMs;
+    if (block.report && block.report.mode !== 'serial') t.parallelBlocks++;
+    else t.serialBlocks++;
+    t.reexecutions += block.report?.stats?.reexecutions ?? 0;
+  }
+
   /**
    * Tells the node a tx was accepted: once a full block's worth is waiting, the sequencer cuts a
    * block at once instead of at the end of its block time.
@@ -171,6 +215,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
   async stop(): Promise<void> {
     await Promise.all(this.loops.map((l) => l.stop()));
     this.loops.length = 0;
+    await this.vm.close?.();
     await Promise.all(this.provers.map((p) => p.close()));
   }
 

@@ -8,6 +8,7 @@ import type { SqlRunner } from '@mesh/state';
  */
 export class StateCache {
   private readonly values = new Map<bigint, bigint>();
+  private applied = 0;
 
   static async load(db: SqlRunner, treeId: string): Promise<StateCache> {
     const cache = new StateCache();
@@ -28,6 +29,17 @@ export class StateCache {
       if (value === 0n) this.values.delete(key);
       else this.values.set(key, value);
     }
+    this.applied++;
+  }
+
+  /** Moves by one with every `apply`: the parallel executor's workers keep replicas in step with it. */
+  get version(): number {
+    return this.applied;
+  }
+
+  /** Every non-zero entry (a worker's starting snapshot). */
+  entries(): IterableIterator<[bigint, bigint]> {
+    return this.values.entries();
   }
 
   get size(): number {

@@ -1,15 +1,21 @@
 import type { UpdateStep } from '@mesh/state';
 import type { DiffUpdateJson } from '@mesh/core';
 
-/** An UpdateStep as stored in jsonb (bigints as decimal strings). */
+/**
+ * An UpdateStep as stored in jsonb (bigints as decimal strings). Rows written before steps
+ * stopped carrying their roots also have `rootBefore` / `rootAfter`; they are read and ignored
+ * (the roots follow from the witness, see `stepRootBefore` / `stepRootAfter` in @mesh/state).
+ */
 export interface UpdateStepJson {
   index: number;
   key: string;
   oldValue: string;
   newValue: string;
   siblings: string[];
-  rootBefore: string;
-  rootAfter: string;
+  /** Only in older rows; never written now. */
+  rootBefore?: string;
+  /** Only in older rows; never written now. */
+  rootAfter?: string;
 }
 
 export function stepToJson(s: UpdateStep): UpdateStepJson {
@@ -19,8 +25,6 @@ export function stepToJson(s: UpdateStep): UpdateStepJson {
     oldValue: String(s.oldValue),
     newValue: String(s.newValue),
     siblings: s.siblings.map(String),
-    rootBefore: String(s.rootBefore),
-    rootAfter: String(s.rootAfter),
   };
 }
 
@@ -31,8 +35,6 @@ export function stepFromJson(s: UpdateStepJson): UpdateStep {
     oldValue: BigInt(s.oldValue),
     newValue: BigInt(s.newValue),
     siblings: s.siblings.map((x) => BigInt(x)),
-    rootBefore: BigInt(s.rootBefore),
-    rootAfter: BigInt(s.rootAfter),
   };
 }
 

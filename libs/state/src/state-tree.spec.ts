@@ -4,7 +4,7 @@ import { FIELD_MODULUS, InvalidInputError } from '@mesh/core';
 import { CachedNodeStore } from './cached-node-store';
 import { poseidonHasher, type Hasher } from './hasher';
 import { MemoryNodeStore } from './memory-node-store';
-import { StaleBatchError, StateTree, TreeFullError, verifyMembership } from './state-tree';
+import { StaleBatchError, StateTree, stepRootAfter, stepRootBefore, TreeFullError, verifyMembership } from './state-tree';
 import { leafHash, zeroHashes } from './tree-hashing';
 
 let hasher: Hasher;
@@ -12,19 +12,31 @@ beforeAll(async () => {
   hasher = await poseidonHasher();
 });
 
-/** Root recomputed from scratch over every leaf: the naive reference the tree must agree with. */
-function naiveRoot(depth: number, leaves: Map<number, { key: bigint; value: bigint }>): bigint {
+/** Every level of the tree recomputed from scratch (levels[0] = leaf hashes, levels[depth] = [root]). */
+function naiveLevels(depth: number, leaves: Map<number, { key: bigint; value: bigint }>): bigint[][] {
   let level: bigint[] = [];
   for (let i = 0; i < 2 ** depth; i++) {
     const leaf = leaves.get(i);
     level.push(leaf ? leafHash(hasher, leaf.key, leaf.value) : 0n);
   }
+  const levels = [level];
   while (level.length > 1) {
     const next: bigint[] = [];
     for (let i = 0; i < level.length; i += 2) next.push(hasher.hash([level[i], level[i + 1]]));
-    level = next;
+    levels.push((level = next));
   }
-  return level[0];
+  return levels;
+}
+
+/** Root recomputed from scratch over every leaf: the naive reference the tree must agree with. */
+function naiveRoot(depth: number, leaves: Map<number, { key: bigint; value: bigint }>): bigint {
+  return naiveLevels(depth, leaves)[depth][0];
+}
+
+/** Counts the hashes made through it. */
+function countingHasher(): Hasher & { count: number } {
+  const counter = { count: 0, hash: (inputs: readonly bigint[]) => (counter.count++, hasher.hash(inputs)) };
+  return counter;
 }
 
 const open = (depth = 4, store = new MemoryNodeStore()) => StateTree.open(store, { depth, hasher });
@@ -36,7 +48,7 @@ describe('StateTree', () => {
     expect(tree.root).toBe(naiveRoot(4, new Map()));
   });
 
-  it('matches a from-scratch recomputation after random batches, and every step chains its roots', async () => {
+  it('matches a from-scratch recomputation after random batches; steps chain their roots and written nodes are final', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.array(fc.record({ key: fc.integer({ min: 1, max: 12 }), value: fc.integer({ min: 0, max: 3 }) }), { maxLength: 8 }), {
@@ -47,26 +59,49 @@ describe('StateTree', () => {
           const model = new Map<bigint, { index: number; value: bigint }>();
           for (const batch of batches) {
             const before = tree.root;
-            const result = await tree.update(batch.map((u) => ({ key: BigInt(u.key), value: BigInt(u.value) })));
-            expect(result.oldRoot).toBe(before);
+            const plan = await tree.plan(batch.map((u) => ({ key: BigInt(u.key), value: BigInt(u.value) })));
+            await tree.commit(plan);
+            expect(plan.oldRoot).toBe(before);
+            // Each step's siblings are those of the tree before it: its old leaf leads to the running root.
             let root = before;
-            for (const step of result.steps) {
-              expect(step.rootBefore).toBe(root);
-              root = step.rootAfter;
+            for (const step of plan.steps) {
+              expect(stepRootBefore(hasher, step)).toBe(root);
+              root = stepRootAfter(hasher, step);
             }
-            expect(root).toBe(result.newRoot);
+            expect(root).toBe(plan.newRoot);
             for (const u of batch) {
               const known = model.get(BigInt(u.key));
               if (known) known.value = BigInt(u.value);
               else if (u.value !== 0) model.set(BigInt(u.key), { index: model.size, value: BigInt(u.value) });
             }
             const leaves = new Map([...model].map(([key, { index, value }]) => [index, { key, value }]));
-            expect(tree.root).toBe(naiveRoot(4, leaves));
+            const levels = naiveLevels(4, leaves);
+            expect(tree.root).toBe(levels[4][0]);
+            // Written: every node on a touched path, once, with its final hash.
+            const onPaths = new Set(plan.steps.flatMap((s) => Array.from({ length: 5 }, (_, l) => `${l}:${Math.floor(s.index / 2 ** l)}`)));
+            expect(plan.changes.nodes.map((n) => `${n.level}:${n.index}`).sort()).toEqual([...onPaths].sort());
+            for (const n of plan.changes.nodes) expect(n.hash).toBe(levels[n.level][n.index]);
           }
         },
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('hashes each node once when a batch writes leaves in index order (not a full path per update)', async () => {
+    const counter = countingHasher();
+    const tree = await StateTree.open(new MemoryNodeStore(), { depth: 24, hasher: counter });
+    counter.count = 0;
+    const result = await tree.update(Array.from({ length: 64 }, (_, i) => ({ key: BigInt(1000 + i), value: BigInt(i + 1) })));
+    // 64 leaves + 63 nodes of the 64-leaf subtree + 18 nodes above it; eager rehashing: 64 * 25 = 1,600.
+    expect(counter.count).toBe(64 + 63 + 18);
+    const zeros = zeroHashes(hasher, 24);
+    expect(result.steps[63].siblings.slice(6)).toEqual(zeros.slice(6, 24));
+    // Root: the 64-leaf subtree built naively, then hashed up against empty subtrees.
+    const leaves = new Map(Array.from({ length: 64 }, (_, i) => [i, { key: BigInt(1000 + i), value: BigInt(i + 1) }]));
+    let node = naiveRoot(6, leaves);
+    for (let level = 6; level < 24; level++) node = hasher.hash([node, zeros[level]]);
+    expect(tree.root).toBe(node);
   });
 
   it('returns to the empty root when every key is set back to zero', async () => {

@@ -11,7 +11,10 @@ export interface StateUpdate {
   value: FieldLike;
 }
 
-/** What the circuit needs for one applied update, with the roots around it. */
+/**
+ * What the circuit needs for one applied update. The roots around it are not kept (computing them
+ * costs a path of hashes per update): `stepRootBefore` / `stepRootAfter` derive them from the step.
+ */
 export interface UpdateStep {
   index: number;
   key: bigint;
@@ -19,8 +22,6 @@ export interface UpdateStep {
   newValue: bigint;
   /** Siblings from level 0 upwards, against the tree as it was before this update. */
   siblings: bigint[];
-  rootBefore: bigint;
-  rootAfter: bigint;
 }
 
 export interface BatchResult {
@@ -120,8 +121,13 @@ export class StateTree {
 
   /**
    * Computes a batch without writing it: per update the circuit witness (index, old and new
-   * value, siblings) and the intermediate roots. Updates apply in order; the same key may occur
+   * value, siblings), and the batch's new root. Updates apply in order; the same key may occur
    * more than once. Setting a never-assigned key to 0 changes nothing and yields no step.
+   *
+   * Hashing is lazy: an update hashes its leaf and marks the nodes above it dirty; a dirty node
+   * is rehashed only when it is read (as a later update's sibling, or for the new root), so
+   * path nodes that a later update overwrites before anyone reads them are hashed once, not
+   * once per update. The values read are the same as eager rehashing would give.
    */
   async plan(updates: readonly StateUpdate[]): Promise<PlannedBatch> {
     const parsed = updates.map((u, i) => ({ key: toField(u.key, `updates[${i}].key`), value: toField(u.value, `updates[${i}].value`) }));
@@ -141,27 +147,17 @@ export class StateTree {
       ordered.push({ leaf, value });
     }
 
-    const nodes = await this.store.getNodes(this.pathRefs([...new Set(ordered.map((o) => o.leaf.index))]));
-    const written = new Map<string, NodeWrite>();
-    const nodeAt = (level: number, index: number) =>
-      written.get(nodeKey(level, index))?.hash ?? nodes.get(nodeKey(level, index)) ?? this.zeros[level];
+    const stored = await this.store.getNodes(this.pathRefs([...new Set(ordered.map((o) => o.leaf.index))]));
+    const nodes = new LazyNodes(this.hasher, this.depth, this.zeros, stored);
 
-    let root = this.currentRoot;
     const steps: UpdateStep[] = [];
     for (const { leaf, value } of ordered) {
-      const siblings = this.siblingRefs(leaf.index).map((r) => nodeAt(r.level, r.index));
-      let node = leafHash(this.hasher, leaf.key, value);
-      let index = leaf.index;
-      written.set(nodeKey(0, index), { level: 0, index, hash: node });
-      for (let level = 0; level < this.depth; level++) {
-        node = index % 2 === 1 ? this.hasher.hash([siblings[level], node]) : this.hasher.hash([node, siblings[level]]);
-        index = Math.floor(index / 2);
-        written.set(nodeKey(level + 1, index), { level: level + 1, index, hash: node });
-      }
-      steps.push({ index: leaf.index, key: leaf.key, oldValue: leaf.value, newValue: value, siblings, rootBefore: root, rootAfter: node });
-      root = node;
+      const siblings = this.siblingRefs(leaf.index).map((r) => nodes.get(r.level, r.index));
+      nodes.setLeaf(leaf.index, leafHash(this.hasher, leaf.key, value));
+      steps.push({ index: leaf.index, key: leaf.key, oldValue: leaf.value, newValue: value, siblings });
       leaf.value = value;
     }
+    const root = steps.length > 0 ? nodes.get(this.depth, 0) : this.currentRoot;
 
     return {
       oldRoot: this.currentRoot,
@@ -169,7 +165,7 @@ export class StateTree {
       steps,
       changes: {
         meta: { depth: this.depth, root, nextIndex },
-        nodes: [...written.values()],
+        nodes: nodes.written(),
         leaves: [...touched.values()].map((l) => ({ ...l })),
       },
     };
@@ -215,6 +211,79 @@ export class StateTree {
     }
     return [...seen.values()];
   }
+}
+
+/**
+ * The nodes of one batch's paths while `plan` applies it. Invariant: a dirty node's parent is
+ * dirty too (marking goes up to the root and stops at the first node already dirty; rehashing
+ * cleans a node, never its ancestors), so reading the root rehashes every dirty node.
+ */
+class LazyNodes {
+  /** Per level: nodes this batch wrote (a dirty node's entry is stale until it is read). */
+  private readonly values: Map<number, bigint>[] = [];
+  private readonly dirty: Set<number>[] = [];
+  /** Written nodes in first-write order (leaf, then its path upwards, update by update). */
+  private readonly order: NodeRef[] = [];
+
+  constructor(
+    private readonly hasher: Hasher,
+    private readonly depth: number,
+    private readonly zeros: readonly bigint[],
+    private readonly stored: ReadonlyMap<string, bigint>,
+  ) {
+    for (let level = 0; level <= depth; level++) {
+      this.values.push(new Map());
+      this.dirty.push(new Set());
+    }
+  }
+
+  /** Sets a leaf hash and marks its ancestors dirty; hashes nothing above the leaf. */
+  setLeaf(index: number, hash: bigint): void {
+    this.touch(0, index);
+    this.values[0].set(index, hash);
+    for (let level = 1; level <= this.depth; level++) {
+      index = Math.floor(index / 2);
+      if (this.dirty[level].has(index)) break; // its ancestors are dirty already
+      this.touch(level, index);
+      this.dirty[level].add(index);
+    }
+  }
+
+  /** Current hash of a node, rehashing it (and its dirty descendants) first if it is dirty. */
+  get(level: number, index: number): bigint {
+    if (this.dirty[level].has(index)) {
+      const hash = this.hasher.hash([this.get(level - 1, 2 * index), this.get(level - 1, 2 * index + 1)]);
+      this.values[level].set(index, hash);
+      this.dirty[level].delete(index);
+      return hash;
+    }
+    return this.values[level].get(index) ?? this.stored.get(nodeKey(level, index)) ?? this.zeros[level];
+  }
+
+  /** Every node the batch wrote with its final hash; rehashes whatever is still dirty. */
+  written(): NodeWrite[] {
+    return this.order.map(({ level, index }) => ({ level, index, hash: this.get(level, index) }));
+  }
+
+  private touch(level: number, index: number): void {
+    if (!this.values[level].has(index)) {
+      this.order.push({ level, index });
+      this.values[level].set(index, this.zeros[level]); // placeholder: the node is set or dirty right after
+    }
+  }
+}
+
+/**
+ * The root a step starts from: its old leaf hashed up its siblings (a path of hashes; chunk
+ * statements need roots only at chunk boundaries).
+ */
+export function stepRootBefore(hasher: Hasher, step: UpdateStep): bigint {
+  return rootFromPath(hasher, leafHash(hasher, step.key, step.oldValue), step.index, step.siblings);
+}
+
+/** The root a step leads to: its new leaf hashed up its siblings. */
+export function stepRootAfter(hasher: Hasher, step: UpdateStep): bigint {
+  return rootFromPath(hasher, leafHash(hasher, step.key, step.newValue), step.index, step.siblings);
 }
 
 /** Checks a membership proof against a root. */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '@mesh/core';
-import { diffHashChain, leafHash, rootFromPath, type Hasher, type UpdateStep } from '@mesh/state';
+import { diffHashChain, leafHash, rootFromPath, stepRootAfter, type Hasher, type UpdateStep } from '@mesh/state';
 import type { CircuitProfile } from './profiles';
 
 /** The public statement of one chunk proof, in the circuit's public-signal order. */
@@ -24,22 +24,25 @@ export function statementSignals(s: ChunkStatement): string[] {
 }
 
 /**
- * Cuts a batch's update steps into chunks of at most K, each with its statement: roots chain from
- * the first step's root to the last, and each diff hash is seeded with the chunk's position.
+ * Cuts a batch's update steps into chunks of at most K, each with its statement: the first chunk
+ * starts at `preRoot` (the root the batch's first step applies to), each chunk ends at the root its
+ * last step leads to (derived from that step's witness) and the next one starts there; each diff
+ * hash is seeded with the chunk's position. Steps that do not chain from `preRoot` give chunks
+ * that `explainInvalidChunk` rejects.
  */
-export function chunkSteps(hasher: Hasher, steps: readonly UpdateStep[], chunkSize: number): Chunk[] {
+export function chunkSteps(hasher: Hasher, steps: readonly UpdateStep[], chunkSize: number, preRoot: bigint): Chunk[] {
+  if (typeof preRoot !== 'bigint') throw new InvalidInputError(`chunkSteps needs the batch's pre-state root, got ${String(preRoot)}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new InvalidInputError(`chunk size must be a positive integer, got ${chunkSize}`);
   const chunks: Chunk[] = [];
+  let oldRoot = preRoot;
   for (let start = 0, chunkIndex = 0; start < steps.length; start += chunkSize, chunkIndex++) {
     const part = steps.slice(start, start + chunkSize);
+    const newRoot = stepRootAfter(hasher, part[part.length - 1]);
     chunks.push({
       steps: part,
-      statement: {
-        oldRoot: part[0].rootBefore,
-        newRoot: part[part.length - 1].rootAfter,
-        diffHash: diffHashChain(hasher, BigInt(chunkIndex), part),
-        chunkIndex,
-      },
+      statement: { oldRoot, newRoot, diffHash: diffHashChain(hasher, BigInt(chunkIndex), part), chunkIndex },
     });
+    oldRoot = newRoot;
   }
   return chunks;
 }

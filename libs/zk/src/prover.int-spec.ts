@@ -43,7 +43,7 @@ async function treeWith(prefill: StateUpdate[]): Promise<StateTree> {
 /** Plans updates on the tree, proves every chunk, checks signals and verification; returns the chunks. */
 async function proveAndCheck(tree: StateTree, updates: StateUpdate[]): Promise<Chunk[]> {
   const batch = await tree.plan(updates);
-  const chunks = chunkSteps(hasher, batch.steps, artifacts.profile.chunkSize);
+  const chunks = chunkSteps(hasher, batch.steps, artifacts.profile.chunkSize, batch.oldRoot);
   let root = batch.oldRoot;
   for (const chunk of chunks) {
     expect(chunk.statement.oldRoot).toBe(root);
@@ -125,7 +125,7 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
       { key: 5n, value: 6n },
       { key: 6n, value: 1n },
     ]);
-    const [chunk] = chunkSteps(hasher, batch.steps, artifacts.profile.chunkSize);
+    const [chunk] = chunkSteps(hasher, batch.steps, artifacts.profile.chunkSize, batch.oldRoot);
     const { proof, publicSignals } = await prover.proveChunk(chunk);
     expect(await verifier.verify(proof, publicSignals)).toBe(true);
 
@@ -168,7 +168,7 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
       expect(await bothVerify(tampered, publicSignals), `${field}[${i}]${j === undefined ? '' : `[${j}]`}`).toBe(false);
     }
     // A proof of another statement does not verify this one.
-    const other = await prover.proveChunk(chunkSteps(hasher, (await tree.plan([{ key: 9n, value: 9n }])).steps, 2)[0]);
+    const other = await prover.proveChunk(chunkSteps(hasher, (await tree.plan([{ key: 9n, value: 9n }])).steps, 2, tree.root)[0]);
     expect(await verifier.verify(other.proof, publicSignals)).toBe(false);
   });
 
@@ -186,7 +186,7 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
 
   it('refuses an inconsistent witness with a typed error and keeps working', async () => {
     const tree = await treeWith([{ key: 1n, value: 1n }]);
-    const [chunk] = chunkSteps(hasher, (await tree.plan([{ key: 1n, value: 2n }])).steps, 2);
+    const [chunk] = chunkSteps(hasher, (await tree.plan([{ key: 1n, value: 2n }])).steps, 2, tree.root);
     const wrongOldRoot = { ...chunk, statement: { ...chunk.statement, oldRoot: chunk.statement.oldRoot + 1n } };
     await expect(prover.proveChunk(wrongOldRoot)).rejects.toThrow(WitnessError);
     await expect(prover.proveChunk(wrongOldRoot)).rejects.toThrow(/do not lead to the running root/);
@@ -207,6 +207,7 @@ describe('Prover and ChunkVerifier (dev profile, real proofs)', () => {
         ])
       ).steps,
       2,
+      tree.root, // plan does not move the tree: still the batch's pre-state root
     );
     let ticks = 0;
     let longestGap = 0;

@@ -12,6 +12,36 @@ export function pluginStateKey(plugin: string, key: Uint8Array): bigint {
   return BigInt(keccak256(concat([toUtf8Bytes(plugin), new Uint8Array([0]), key]))) % FIELD_MODULUS;
 }
 
+/**
+ * pluginStateKey with a bounded memory: a keccak costs about as much as the rest of a token
+ * transfer's host work (four per transfer), and the same keys come back block after block.
+ * Keys are remembered by (plugin, key hex); past `maxEntries` the oldest go first. 0 disables it.
+ */
+export class PluginKeyCache {
+  private readonly keys = new Map<string, bigint>();
+
+  constructor(private readonly maxEntries = 65_536) {}
+
+  /** The tree key of `plugin`'s storage key given as lowercase hex (as the runtime reports writes). */
+  get(plugin: string, keyHex: string): bigint {
+    const id = plugin + '\u0000' + keyHex;
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = pluginStateKey(plugin, Buffer.from(keyHex, 'hex'));
+      if (this.maxEntries > 0) {
+        if (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value!);
+        this.keys.set(id, key);
+      }
+    }
+    return key;
+  }
+
+  /** The same for key bytes (as the runtime passes reads). */
+  getBytes(plugin: string, key: Uint8Array): bigint {
+    return this.get(plugin, Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex'));
+  }
+}
+
 /** Stored bytes as a tree value: 0x01 marker, then the bytes (so leading zero bytes survive). 0 = absent. */
 export function encodePluginValue(value: Uint8Array): bigint {
   if (value.length === 0 || value.length > MAX_PLUGIN_VALUE_BYTES) {

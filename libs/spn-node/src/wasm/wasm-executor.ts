@@ -2,7 +2,7 @@ import type { WasmCall } from '@mesh/core';
 import type { SqlRunner } from '@mesh/state';
 import type { CallContext, ExecutionStatus, PluginEvent, StorageView, WasmRuntime } from '@mesh/vm-wasm';
 import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
-import { decodePluginValue, encodePluginValue, pluginStateKey } from './plugin-state-keys';
+import { decodePluginValue, encodePluginValue, PluginKeyCache } from './plugin-state-keys';
 import type { DeployedPlugin, PluginRegistry } from './plugin-registry';
 
 /** A Wasm SPN transaction decoded from the mempool. */
@@ -48,6 +48,8 @@ export function decodeWasmTx(tx: MempoolTx): WasmTx {
 
 /** Executes one tx after another on one Wasm runtime. */
 export class SerialWasmExecutor implements BlockExecutor {
+  private readonly keys = new PluginKeyCache();
+
   constructor(
     private readonly runtime: WasmRuntime,
     private readonly plugins: PluginRegistry,
@@ -111,12 +113,12 @@ export class SerialWasmExecutor implements BlockExecutor {
     state: StateReader,
     writes: Map<bigint, bigint>,
   ): WasmReceipt {
-    const view = blockView(entry.name, state, writes);
+    const view = blockView(entry.name, state, writes, this.keys);
     const ctx: CallContext = { caller, blockHeight: block.number, blockTime: block.timeMs, gasLimit };
     const result = this.runtime.execute(entry.plugin, method, args, ctx, view);
     if (result.status === 'success') {
       for (const [hexKey, value] of result.writes) {
-        writes.set(pluginStateKey(entry.name, Buffer.from(hexKey, 'hex')), value ? encodePluginValue(value) : 0n);
+        writes.set(this.keys.get(entry.name, hexKey), value ? encodePluginValue(value) : 0n);
       }
     }
     return {
@@ -152,10 +154,15 @@ function failed(status: ExecutionStatus, error: string): WasmReceipt {
 }
 
 /** A plugin's storage as its call sees it: the block's earlier writes over committed state. */
-export function blockView(plugin: string, state: StateReader, writes: ReadonlyMap<bigint, bigint>): StorageView {
+export function blockView(
+  plugin: string,
+  state: StateReader,
+  writes: ReadonlyMap<bigint, bigint>,
+  keys: PluginKeyCache = new PluginKeyCache(0),
+): StorageView {
   return {
     get(key: Uint8Array): Uint8Array | undefined {
-      const treeKey = pluginStateKey(plugin, key);
+      const treeKey = keys.getBytes(plugin, key);
       return decodePluginValue(writes.get(treeKey) ?? state.get(treeKey));
     },
   };

@@ -1,0 +1,77 @@
+/**
+ * The contract between the engine-agnostic parallel executor and a VM. A VM supplies a TxEngine
+ * (runs one tx of a block against a versioned read view, reports its writes); the executor runs
+ * many of them at once in worker threads (Block-STM style) and hands the ordered results back to
+ * the VM's own block assembly on the main thread.
+ */
+
+/** The block state as one tx sees it: the writes of earlier txs of the block over committed state. */
+export interface TxStateView {
+  /**
+   * Value of a state-tree key (0 = absent). Synchronous. May throw `DependencyAbort` (an earlier
+   * tx this one read from is being re-executed): engines must let it propagate, never turn it into
+   * a failed receipt. Every key a tx reads must go through here (it is the tx's read set).
+   */
+  get(key: bigint): bigint;
+}
+
+/** What one execution of one tx produced; everything here must be structured-cloneable. */
+export interface TxResult {
+  /** The tx's own net tree writes: key -> value (0 = delete), against what it read. */
+  writes: Map<bigint, bigint>;
+  /** Engine data for block assembly on the main thread (receipt fields, fee, logs, ...). */
+  output: unknown;
+  /**
+   * Data the other workers need before running later txs of this block (e.g. contract code the
+   * tx deployed, by hash). Delivered to every engine through `receive`. Must be safe to deliver
+   * even if this execution is later discarded (content-addressed data is).
+   */
+  shared?: unknown;
+  /**
+   * Set when this tx cannot run alongside others (e.g. it touched the fee recipient's account
+   * during execution, or deployed a plugin): the executor then runs the whole block serially.
+   * The text says why (it is logged and counted).
+   */
+  serialOnly?: string;
+}
+
+/** Runs the txs of one block one at a time. Lives in a worker (kept warm across blocks) or on the main thread. */
+export interface TxEngine {
+  /** Starts a block: the VM's block environment and the block's tx payloads (as the VM prepared them). */
+  beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> | void;
+  /**
+   * Executes tx `index` of the current block against `view`. Deterministic given the values it
+   * reads; keeps nothing between txs but caches. Throws only for host failures and DependencyAbort.
+   */
+  executeTx(index: number, view: TxStateView): Promise<TxResult> | TxResult;
+  /** `TxResult.shared` of some tx of the current block (possibly from another worker). */
+  receive?(shared: unknown): void;
+  /** A block committed; `payload` is what the VM's main side passed along (e.g. plugins deployed). */
+  committed?(payload: unknown): void;
+}
+
+/** How a worker-side engine asks the main thread for something it lacks (contract code, plugin code). */
+export interface EngineHost {
+  request(kind: string, arg: unknown): Promise<unknown>;
+}
+
+/**
+ * A module a worker loads by path exports `createTxEngine: TxEngineFactory`. `options` is the
+ * structured-cloneable value given to the pool (chain id, hardfork, ...).
+ */
+export type TxEngineFactory = (options: unknown, host: EngineHost) => Promise<TxEngine> | TxEngine;
+
+/**
+ * Thrown by a TxStateView when the tx read a value an earlier tx is about to rewrite (an
+ * ESTIMATE of Block-STM): the execution is abandoned and resumed once tx `blocking` has re-run.
+ */
+export class DependencyAbort extends Error {
+  constructor(readonly blocking: number) {
+    super(`read depends on tx ${blocking}, which is being re-executed`);
+    this.name = 'DependencyAbort';
+  }
+}
+
+export function isDependencyAbort(err: unknown): err is DependencyAbort {
+  return err instanceof DependencyAbort || (err as { name?: string } | null)?.name === 'DependencyAbort';
+}

@@ -1,0 +1,5 @@
+export * from './engine';
+export * from './mv-memory';
+export * from './protocol';
+export * from './worker-pool';
+export * from './parallel-executor';

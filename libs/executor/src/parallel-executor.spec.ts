@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TxResult } from './engine';
+import { ParallelExecutor, type SnapshotState } from './parallel-executor';
+import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
+
+const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
+
+/** Committed state as the node's StateCache keeps it: values plus a version moved by every commit. */
+class TestState implements SnapshotState {
+  version = 0;
+  readonly values = new Map<bigint, bigint>();
+  get(key: bigint): bigint {
+    return this.values.get(key) ?? 0n;
+  }
+  entries(): Iterable<[bigint, bigint]> {
+    return this.values.entries();
+  }
+  apply(writes: ReadonlyMap<bigint, bigint>): void {
+    for (const [k, v] of writes)
+      if (v === 0n) this.values.delete(k);
+      else this.values.set(k, v);
+    this.version++;
+  }
+}
+
+type Contention = 'none' | 'some' | 'hot' | 'chain' | 'mixed';
+
+/** Random blocks whose conflict rate is controlled by `contention`. */
+function blockArb(contention: Contention): fc.Arbitrary<KvTx[]> {
+  return fc.integer({ min: 1, max: 64 }).chain((n) =>
+    fc
+      .array(
+        fc.record({
+          a: fc.integer({ min: 0, max: 1_000 }),
+          b: fc.integer({ min: 0, max: 1_000 }),
+          dyn: fc.boolean(),
+          revert: fc.constantFrom(undefined, 2n, 3n),
+          work: fc.constantFrom(0, 0, 200, 2_000),
+          share: fc.constantFrom(undefined, undefined, undefined, 'code'),
+        }),
+        { minLength: n, maxLength: n },
+      )
+      .map((raw) =>
+        raw.map((r, i): KvTx => {
+          const own = 10_000n + BigInt(i) * 2n;
+          let reads: bigint[];
+          let writes: bigint[];
+          switch (contention) {
+            case 'none':
+              reads = [own];
+              writes = [own + 1n];
+              break;
+            case 'some':
+              reads = [BigInt(r.a % (n * 2)), own];
+              writes = [BigInt(r.b % (n * 2))];
+              break;
+            case 'hot':
+              reads = [0n];
+              writes = [0n];
+              break;
+            case 'chain':
+              reads = [BigInt(i)];
+              writes = [BigInt(i + 1)];
+              break;
+            default:
+              reads = [BigInt(r.a % 8), BigInt(r.b % 200)];
+              writes = r.a % 3 === 0 ? [] : [BigInt(r.b % 8), BigInt(r.a % 200)];
+          }
+          return {
+            reads,
+            writes,
+            ...(r.dyn ? { dynamicBase: 500n, dynamicSpan: 7n } : {}),
+            ...(contention !== 'none' && r.revert !== undefined ? { revertIfDivisibleBy: r.revert } : {}),
+            work: r.work,
+            ...(r.share ? { share: `${r.share}-${i % 3}` } : {}),
+          };
+        }),
+      ),
+  );
+}
+
+function mergedWrites(results: readonly TxResult[]): Map<bigint, bigint> {
+  const out = new Map<bigint, bigint>();
+  for (const r of results) for (const [k, v] of r.writes) out.set(k, v);
+  return out;
+}
+
+const executors: ParallelExecutor[] = [];
+function executor(workers: number): ParallelExecutor {
+  const ex = new ParallelExecutor({
+    engineModule: ENGINE,
+    engineOptions: {},
+    localEngine: () => new KvEngine(),
+    workers,
+    minParallelTxs: 1,
+  });
+  executors.push(ex);
+  return ex;
+}
+afterAll(async () => {
+  await Promise.all(executors.map((e) => e.close()));
+});
+
+describe('ParallelExecutor (Block-STM) against serial execution', () => {
+  for (const workers of [1, 2, 4]) {
+    for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
+      it(`${workers} worker(s), ${contention} contention: identical results, block after block`, async () => {
+        const ex = executor(workers);
+        const state = new TestState();
+        for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
+        let blocks = 0;
+        await fc.assert(
+          fc.asyncProperty(blockArb(contention), async (txs) => {
+            const expected = runKvSerially(txs, state.values);
+            const out = await ex.run(null, txs, state);
+            expect(out.kind, out.kind === 'serial' ? out.reason : '').toBe('parallel');
+            if (out.kind !== 'parallel') return;
+            // Every tx's output and writes, and the block's net writes, equal serial execution's.
+            expect(out.results.map((r) => r.output)).toEqual(expected.results);
+            expect(mergedWrites(out.results)).toEqual(expected.writes);
+            // The block commits; the next one runs on the new state (workers' replicas follow).
+            state.apply(expected.writes);
+            ex.committed(state.version, expected.writes);
+            blocks++;
+          }),
+          { numRuns: 150 },
+        );
+        expect(blocks).toBe(150);
+      }, 120_000);
+    }
+  }
+
+  it('re-executes under contention and says so; none without it', async () => {
+    const ex = executor(2);
+    const state = new TestState();
+    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
+    const outHot = await ex.run(null, hot, state);
+    expect(outHot.kind).toBe('parallel');
+    if (outHot.kind === 'parallel') expect(outHot.results.map((r) => r.output)).toEqual(runKvSerially(hot, state.values).results);
+    const cold: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
+    const outCold = await ex.run(null, cold, state);
+    expect(outCold.kind === 'parallel' && outCold.stats.reexecutions).toBe(0);
+    expect(outHot.kind === 'parallel' && outHot.stats.reexecutions).toBeGreaterThan(0);
+  });
+
+  it('a serial-only tx sends the block to the serial executor', async () => {
+    const ex = executor(2);
+    const txs: KvTx[] = Array.from({ length: 20 }, (_, i) => ({ reads: [BigInt(i)], writes: [BigInt(i)], serialOnly: i === 13 }));
+    const out = await ex.run(null, txs, new TestState());
+    expect(out).toMatchObject({ kind: 'serial', reason: 'tx 13: kv tx marked serial-only' });
+  });
+
+  it('small blocks run serially (below minParallelTxs)', async () => {
+    const ex = new ParallelExecutor({
+      engineModule: ENGINE,
+      engineOptions: {},
+      localEngine: () => new KvEngine(),
+      workers: 2,
+      minParallelTxs: 8,
+    });
+    executors.push(ex);
+    const out = await ex.run(null, [{ reads: [1n], writes: [2n] }], new TestState());
+    expect(out).toMatchObject({ kind: 'serial', reason: 'small block (1 txs < 8)' });
+  });
+
+  it('a worker that dies mid-block: the block goes serial, nothing is half-applied, the next block runs in parallel again', async () => {
+    const ex = executor(2);
+    const state = new TestState();
+    state.apply(new Map([[1n, 11n]]));
+    const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [BigInt(i % 5)], writes: [BigInt(i % 4)], work: 2_000 }));
+    const before = new Map(state.values);
+    ex.crashWorkerAt(17);
+    const out = await ex.run(null, txs, state);
+    expect(out.kind).toBe('serial');
+    if (out.kind === 'serial') expect(out.reason).toMatch(/crashed mid-block/);
+    expect(state.values).toEqual(before); // the executor never writes committed state itself
+    const again = await ex.run(null, txs, state);
+    expect(again.kind).toBe('parallel');
+    if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+  }, 60_000);
+});

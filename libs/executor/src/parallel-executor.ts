@@ -1,0 +1,483 @@
+import { availableParallelism } from 'node:os';
+import type { TxEngine, TxResult, TxStateView } from './engine';
+import { MVMemory } from './mv-memory';
+import type { ExecutedTx, FromWorker, ReplicaWrite } from './protocol';
+import { ExecWorker, type HostHandler } from './worker-pool';
+
+/** Committed state as the executor reads it: values, every entry (worker snapshots), and a version that moves on every commit. */
+export interface SnapshotState {
+  get(key: bigint): bigint;
+  entries(): Iterable<[bigint, bigint]>;
+  readonly version: number;
+}
+
+export interface ParallelExecutorOptions {
+  /** Path of the module workers load; it exports `createTxEngine` (see engine.ts). */
+  engineModule: string;
+  /** Structured-cloneable options for createTxEngine. */
+  engineOptions: unknown;
+  /** The same engine, in this thread: runs the rest of a block when contention makes speculation useless. */
+  localEngine: () => Promise<TxEngine> | TxEngine;
+  /** Worker threads; default the number of cores. */
+  workers?: number;
+  /** Blocks with fewer txs run serially (no worker round trips); default 16. */
+  minParallelTxs?: number;
+  /** Most txs in one worker task; default 32. */
+  maxTaskTxs?: number;
+  /** Answers worker engines' host requests (code, plugins). */
+  hostHandler?: HostHandler;
+}
+
+export interface RunStats {
+  txs: number;
+  /** Tx executions started (first runs, re-executions, runs abandoned on a dependency). */
+  executions: number;
+  /** Executions beyond one per tx. */
+  reexecutions: number;
+  /** How the block ran: all in workers, or the tail in this thread after contention was detected. */
+  mode: 'parallel' | 'parallel+serial-tail';
+  /** First tx run in this thread (mode parallel+serial-tail). */
+  serialFrom?: number;
+}
+
+export type RunOutcome =
+  | { kind: 'parallel'; results: TxResult[]; stats: RunStats }
+  /** The block must be executed by the VM's serial executor (small block, serialOnly tx, crash, host failure). */
+  | { kind: 'serial'; reason: string; stats?: RunStats };
+
+const READY = 0;
+const EXECUTING = 1;
+const EXECUTED = 2;
+const WAITING = 3;
+const COMMITTED = 4;
+
+/** A tx's last execution as the coordinator keeps it. */
+interface TxRecord {
+  readKeys: bigint[];
+  readValues: bigint[];
+  result: TxResult;
+}
+
+class RunAborted extends Error {}
+
+/**
+ * The engine-agnostic parallel executor (Block-STM style). Txs of a block run optimistically in
+ * worker threads against a multi-version memory; every read is recorded with the value it saw.
+ * The coordinator (this class, main thread) records each execution's writes, re-validates the
+ * later txs that read a key whose value changed, re-executes invalidated txs (their writes
+ * become ESTIMATEs, so readers wait instead of cascading), and commits in block order: tx i is
+ * final once all txs below it are and its reads still hold. The outcome is therefore exactly
+ * that of serial execution in block order, whatever the worker count and timing.
+ *
+ * When re-executions pile up (one hot key), the rest of the block from the commit frontier runs
+ * in this thread on `localEngine`, so high contention costs about what serial execution does.
+ */
+export class ParallelExecutor {
+  readonly workerCount: number;
+  private readonly minParallelTxs: number;
+  private readonly maxTaskTxs: number;
+  private workers: ExecWorker[] = [];
+  private nextWorkerId = 0;
+  private blockId = 0;
+  private commits: { version: number; writes: Map<bigint, bigint>; payload?: unknown }[] = [];
+  private local: TxEngine | undefined;
+  private onMessage: ((w: ExecWorker, msg: FromWorker) => void) | undefined;
+  private onExit: ((w: ExecWorker, reason: string) => void) | undefined;
+  private crashPlan: number | undefined;
+  private closed = false;
+
+  constructor(private readonly options: ParallelExecutorOptions) {
+    this.workerCount = options.workers ?? availableParallelism();
+    if (!Number.isInteger(this.workerCount) || this.workerCount < 1)
+      throw new Error(`workers must be a positive integer, got ${options.workers}`);
+    this.minParallelTxs = options.minParallelTxs ?? 16;
+    this.maxTaskTxs = options.maxTaskTxs ?? 32;
+  }
+
+  /** Starts the worker threads now (otherwise on the first block). */
+  async start(): Promise<void> {
+    this.spawnMissing();
+    await Promise.all(this.workers.map((w) => w.ready));
+  }
+
+  /**
+   * Tells the executor a block committed: its writes have been applied to the state, which is
+   * now at `version`. Workers' replicas are brought up to date before the next block.
+   */
+  committed(version: number, writes: Map<bigint, bigint>, payload?: unknown): void {
+    this.commits.push({ version, writes, payload });
+    if (this.local && payload !== undefined) this.local.committed?.(payload);
+    const oldest = Math.min(...this.workers.map((w) => w.stateVersion));
+    this.commits = this.commits.filter((c) => c.version > oldest);
+    if (this.commits.length > 64) this.commits = this.commits.slice(-64);
+  }
+
+  /** Test hook: in the next block, the worker that starts tx `atTx` exits as if it crashed. */
+  crashWorkerAt(atTx: number): void {
+    this.crashPlan = atTx;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+    this.workers = [];
+  }
+
+  async run(block: unknown, txs: readonly unknown[], state: SnapshotState): Promise<RunOutcome> {
+    if (this.closed) throw new Error('parallel executor is closed');
+    const n = txs.length;
+    if (n < this.minParallelTxs) return { kind: 'serial', reason: `small block (${n} txs < ${this.minParallelTxs})` };
+    this.spawnMissing();
+    try {
+      await Promise.all(this.workers.map((w) => w.ready));
+    } catch (err) {
+      this.dropDead();
+      return { kind: 'serial', reason: `execution workers unavailable: ${(err as Error).message}` };
+    }
+    await this.waitIdle();
+    if (this.workers.some((w) => !w.alive)) {
+      this.dropDead();
+      return { kind: 'serial', reason: 'an execution worker died between blocks' };
+    }
+    this.sync(state);
+    const blockId = ++this.blockId;
+    for (const w of this.workers) w.post({ type: 'begin', blockId, block, txs: txs as unknown[] });
+    if (this.crashPlan !== undefined) {
+      for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan });
+      this.crashPlan = undefined;
+    }
+    return new BlockRun(this, blockId, block, txs, state, this.workers, this.maxTaskTxs).execute();
+  }
+
+  /** @internal */
+  listen(onMessage: (w: ExecWorker, msg: FromWorker) => void, onExit: (w: ExecWorker, reason: string) => void): void {
+    this.onMessage = onMessage;
+    this.onExit = onExit;
+  }
+
+  /** @internal */
+  async localEngine(): Promise<TxEngine> {
+    this.local ??= await this.options.localEngine();
+    return this.local;
+  }
+
+  /** @internal Resets worker crash state after a run that lost a worker. */
+  dropDead(): void {
+    const dead = this.workers.filter((w) => !w.alive);
+    for (const w of dead) void w.terminate().catch(() => undefined);
+    this.workers = this.workers.filter((w) => w.alive);
+  }
+
+  private spawnMissing(): void {
+    this.dropDead();
+    while (this.workers.length < this.workerCount) {
+      const w = new ExecWorker(
+        this.nextWorkerId++,
+        this.options.engineModule,
+        this.options.engineOptions,
+        {
+          message: (worker, msg) => {
+            if (msg.type === 'done') worker.busy = false;
+            this.onMessage?.(worker, msg);
+          },
+          exit: (worker, reason) => {
+            worker.busy = false;
+            this.onExit?.(worker, reason);
+          },
+        },
+        this.options.hostHandler,
+      );
+      this.workers.push(w);
+    }
+  }
+
+  /** Waits until no worker is still running a task of an earlier, abandoned block. */
+  private async waitIdle(): Promise<void> {
+    while (this.workers.some((w) => w.alive && w.busy)) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  /** Brings every worker's committed-state replica to `state.version`: the missed commits, or a full snapshot. */
+  private sync(state: SnapshotState): void {
+    let snapshot: Map<bigint, bigint> | undefined;
+    for (const w of this.workers) {
+      if (w.stateVersion === state.version) continue;
+      const missed = this.commits.filter((c) => c.version > w.stateVersion && c.version <= state.version);
+      const contiguous =
+        w.stateVersion >= 0 &&
+        missed.length > 0 &&
+        missed[0].version === w.stateVersion + 1 &&
+        missed.every((c, i) => i === 0 || c.version === missed[i - 1].version + 1) &&
+        missed[missed.length - 1].version === state.version;
+      if (contiguous) {
+        for (const c of missed) w.post({ type: 'commit', writes: c.writes, payload: c.payload });
+      } else {
+        snapshot ??= new Map(state.entries());
+        w.post({ type: 'snapshot', entries: snapshot });
+      }
+      w.stateVersion = state.version;
+    }
+  }
+}
+
+/** One block's execution: the scheduler, validation and commit logic of Block-STM. */
+class BlockRun {
+  private readonly n: number;
+  private readonly status: Uint8Array;
+  private readonly incarnation: Uint32Array;
+  private readonly records: (TxRecord | undefined)[];
+  private readonly mv = new MVMemory();
+  /** Executed txs that read a key: re-validated when the key's value changes below them. */
+  private readonly readers = new Map<bigint, Set<number>>();
+  /** Txs waiting for a tx to be re-executed (they read its ESTIMATE). */
+  private readonly waiting = new Map<number, number[]>();
+  private frontier = 0;
+  private executions = 0;
+  private aborts = 0;
+  private completed = 0;
+  private nextTaskId = 0;
+  private readonly tasks = new Map<number, { start: number; incarnations: number[] }>();
+  private readonly outWrites: ReplicaWrite[] = [];
+  private readonly outEstimates: number[] = [];
+  private finish!: (outcome: RunOutcome) => void;
+  private done = false;
+  private contention = false;
+
+  constructor(
+    private readonly exec: ParallelExecutor,
+    private readonly blockId: number,
+    private readonly block: unknown,
+    private readonly txs: readonly unknown[],
+    private readonly state: SnapshotState,
+    private readonly workers: ExecWorker[],
+    private readonly maxTaskTxs: number,
+  ) {
+    this.n = txs.length;
+    this.status = new Uint8Array(this.n);
+    this.incarnation = new Uint32Array(this.n);
+    this.records = new Array(this.n);
+  }
+
+  execute(): Promise<RunOutcome> {
+    return new Promise<RunOutcome>((resolve) => {
+      this.finish = (outcome) => {
+        if (this.done) return;
+        this.done = true;
+        this.exec.listen(
+          () => undefined,
+          () => undefined,
+        );
+        resolve(outcome);
+      };
+      this.exec.listen(
+        (w, msg) => this.onMessage(w, msg),
+        (_w, reason) => {
+          this.exec.dropDead();
+          this.finish({
+            kind: 'serial',
+            reason: `execution worker crashed mid-block (${reason}); block re-run serially`,
+            stats: this.stats(),
+          });
+        },
+      );
+      this.dispatch();
+    });
+  }
+
+  private stats(serialFrom?: number): RunStats {
+    return {
+      txs: this.n,
+      executions: this.executions,
+      reexecutions: Math.max(0, this.executions - this.n),
+      mode: serialFrom === undefined ? 'parallel' : 'parallel+serial-tail',
+      ...(serialFrom === undefined ? {} : { serialFrom }),
+    };
+  }
+
+  private taskSize(): number {
+    return Math.max(1, Math.min(this.maxTaskTxs, Math.ceil(this.n / (this.workers.length * 4))));
+  }
+
+  private dispatch(): void {
+    if (this.done || this.contention) return;
+    for (const w of this.workers) {
+      if (w.busy || !w.alive) continue;
+      let start = -1;
+      for (let i = this.frontier; i < this.n; i++) {
+        if (this.status[i] === READY) {
+          start = i;
+          break;
+        }
+      }
+      if (start < 0) return;
+      const incarnations: number[] = [];
+      const size = this.taskSize();
+      for (let i = start; i < this.n && incarnations.length < size && this.status[i] === READY; i++) {
+        this.status[i] = EXECUTING;
+        incarnations.push(this.incarnation[i]);
+      }
+      this.flush();
+      w.busy = true;
+      const taskId = this.nextTaskId++;
+      this.tasks.set(taskId, { start, incarnations });
+      w.post({ type: 'exec', blockId: this.blockId, taskId, start, incarnations });
+    }
+  }
+
+  /** Sends pending multi-version updates to every worker (before a task is dispatched). */
+  private flush(): void {
+    if (this.outWrites.length === 0 && this.outEstimates.length === 0) return;
+    const writes = this.outWrites.splice(0);
+    const estimates = this.outEstimates.splice(0);
+    for (const w of this.workers) {
+      if (!w.alive) continue;
+      w.post({ type: 'mv', blockId: this.blockId, writes, estimates });
+    }
+  }
+
+  private onMessage(_w: ExecWorker, msg: FromWorker): void {
+    if (this.done || msg.type !== 'done' || msg.blockId !== this.blockId) {
+      if (!this.done && !this.contention) this.dispatch();
+      return;
+    }
+    try {
+      if (msg.failed !== undefined) throw new SerialNeeded(`engine failure in a worker: ${msg.failed}`);
+      const task = this.tasks.get(msg.taskId);
+      this.tasks.delete(msg.taskId);
+      this.executions += msg.executed.length + (msg.aborted ? 1 : 0);
+      for (const e of msg.executed) this.recordExecution(e);
+      if (msg.aborted && this.status[msg.aborted.tx] === EXECUTING && this.incarnation[msg.aborted.tx] === msg.aborted.incarnation) {
+        const { tx, blocking } = msg.aborted;
+        this.aborts++;
+        if (this.status[blocking] === READY || this.status[blocking] === EXECUTING || this.status[blocking] === WAITING) {
+          this.status[tx] = WAITING;
+          const list = this.waiting.get(blocking) ?? [];
+          list.push(tx);
+          this.waiting.set(blocking, list);
+        } else {
+          this.status[tx] = READY;
+        }
+      }
+      // Txs of the task that did not run (it stopped early) are ready again.
+      if (task) {
+        task.incarnations.forEach((inc, j) => {
+          const i = task.start + j;
+          if (this.status[i] === EXECUTING && this.incarnation[i] === inc) this.status[i] = READY;
+        });
+      }
+      this.advance();
+    } catch (err) {
+      if (err instanceof SerialNeeded) return this.finish({ kind: 'serial', reason: err.message, stats: this.stats() });
+      throw err;
+    }
+    if (this.frontier >= this.n) return this.complete();
+    if (this.shouldStopSpeculating()) return void this.serialTail();
+    this.dispatch();
+  }
+
+  private recordExecution(e: ExecutedTx): void {
+    if (e.incarnation !== this.incarnation[e.tx] || this.status[e.tx] !== EXECUTING) return; // superseded
+    if (e.serialOnly !== undefined) throw new SerialNeeded(`tx ${e.tx}: ${e.serialOnly}`);
+    this.completed++;
+    const old = this.records[e.tx];
+    if (old) for (const key of old.readKeys) this.readers.get(key)?.delete(e.tx);
+    const changed = this.mv.record(e.tx, e.incarnation, e.writes) ?? [];
+    this.records[e.tx] = {
+      readKeys: e.readKeys,
+      readValues: e.readValues,
+      result: { writes: e.writes, output: e.output, shared: e.shared },
+    };
+    for (const key of e.readKeys) {
+      let set = this.readers.get(key);
+      if (!set) this.readers.set(key, (set = new Set()));
+      set.add(e.tx);
+    }
+    this.status[e.tx] = EXECUTED;
+    this.outWrites.push({ tx: e.tx, incarnation: e.incarnation, writes: e.writes, shared: e.shared });
+    const waiters = this.waiting.get(e.tx);
+    if (waiters) {
+      this.waiting.delete(e.tx);
+      for (const t of waiters) if (this.status[t] === WAITING) this.status[t] = READY;
+    }
+    // It may have read what an execution recorded meanwhile had already changed.
+    if (!this.validate(e.tx)) this.invalidate(e.tx);
+    // Later txs that read a key whose value just changed: re-validate them now.
+    for (const key of changed) {
+      const set = this.readers.get(key);
+      if (!set) continue;
+      for (const j of set) if (j > e.tx && this.status[j] === EXECUTED && !this.validate(j)) this.invalidate(j);
+    }
+  }
+
+  private validate(tx: number): boolean {
+    const rec = this.records[tx]!;
+    const committed = (key: bigint) => this.state.get(key);
+    for (let r = 0; r < rec.readKeys.length; r++) {
+      if (!this.mv.stillValid(rec.readKeys[r], tx, rec.readValues[r], committed)) return false;
+    }
+    return true;
+  }
+
+  /** Tx `tx` read something that changed: it runs again; its writes become ESTIMATEs meanwhile. */
+  private invalidate(tx: number): void {
+    this.aborts++;
+    this.status[tx] = READY;
+    this.incarnation[tx]++;
+    this.mv.markEstimate(tx);
+    this.outEstimates.push(tx);
+  }
+
+  /** Commits in block order: the frontier tx is final once it is executed and its reads still hold. */
+  private advance(): void {
+    while (this.frontier < this.n && this.status[this.frontier] === EXECUTED) {
+      if (!this.validate(this.frontier)) {
+        this.invalidate(this.frontier);
+        return;
+      }
+      this.status[this.frontier] = COMMITTED;
+      this.frontier++;
+    }
+  }
+
+  /** Many re-executions: speculation is not paying for itself in this block. */
+  private shouldStopSpeculating(): boolean {
+    return this.completed >= 2 * this.taskSize() && this.aborts * 2 > this.completed;
+  }
+
+  private complete(): void {
+    const results = this.records.map((r) => r!.result);
+    this.finish({ kind: 'parallel', results, stats: this.stats() });
+  }
+
+  /** Runs txs frontier..n-1 in this thread, one after another, over the committed prefix's writes. */
+  private async serialTail(): Promise<void> {
+    this.contention = true;
+    const from = this.frontier;
+    const executionsBefore = this.executions;
+    try {
+      const engine = await this.exec.localEngine();
+      await engine.beginBlock(this.block, this.txs);
+      const overlay = new Map<bigint, bigint>();
+      for (let i = 0; i < from; i++) {
+        const r = this.records[i]!.result;
+        for (const [k, v] of r.writes) overlay.set(k, v);
+        if (r.shared !== undefined) engine.receive?.(r.shared);
+      }
+      const view: TxStateView = { get: (key) => overlay.get(key) ?? this.state.get(key) };
+      for (let i = from; i < this.n; i++) {
+        const r = await engine.executeTx(i, view);
+        if (r.serialOnly !== undefined) throw new SerialNeeded(`tx ${i}: ${r.serialOnly}`);
+        for (const [k, v] of r.writes) overlay.set(k, v);
+        if (r.shared !== undefined) engine.receive?.(r.shared);
+        this.records[i] = { readKeys: [], readValues: [], result: r };
+      }
+      this.executions = executionsBefore + (this.n - from);
+      const results = this.records.map((rec) => rec!.result);
+      this.finish({ kind: 'parallel', results, stats: this.stats(from) });
+    } catch (err) {
+      if (err instanceof SerialNeeded) return this.finish({ kind: 'serial', reason: err.message, stats: this.stats() });
+      this.finish({ kind: 'serial', reason: `engine failure: ${(err as Error)?.message ?? String(err)}`, stats: this.stats() });
+    }
+  }
+}
+
+class SerialNeeded extends RunAborted {}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './protocol';
+
+/** Answers a worker engine's `host.request(kind, arg)` on the main thread. */
+export type HostHandler = (kind: string, arg: unknown) => Promise<unknown> | unknown;
+
+/**
+ * Resolves a module for a worker thread: the compiled `.js` next to the caller, or, when the code
+ * runs from TypeScript sources (tests, tsx), the `.ts` file (the worker then loads tsx).
+ */
+export function workerModulePath(dir: string, baseName: string): string {
+  const js = join(dir, `${baseName}.js`);
+  if (existsSync(js)) return js;
+  const ts = join(dir, `${baseName}.ts`);
+  if (existsSync(ts)) return ts;
+  throw new Error(`worker module ${baseName} not found in ${dir}`);
+}
+
+export interface WorkerEvents {
+  message(worker: ExecWorker, msg: FromWorker): void;
+  exit(worker: ExecWorker, reason: string): void;
+}
+
+const TS_BOOTSTRAP = `require('tsx/cjs/api').register(); require(require('node:worker_threads').workerData.entry);`;
+
+/** One execution worker thread and what the coordinator knows of it. */
+export class ExecWorker {
+  readonly thread: Worker;
+  readonly ready: Promise<void>;
+  alive = true;
+  /** Version of committed state its replica holds (-1: needs a snapshot). */
+  stateVersion = -1;
+  /** A task (of any block) is running on it. */
+  busy = false;
+
+  constructor(
+    readonly id: number,
+    engineModule: string,
+    engineOptions: unknown,
+    events: WorkerEvents,
+    private readonly hostHandler: HostHandler | undefined,
+  ) {
+    const entry = workerModulePath(__dirname, 'worker-main');
+    const ts = entry.endsWith('.ts') || engineModule.endsWith('.ts');
+    // From TypeScript sources (tests, tsx scripts) the worker registers tsx's require hook first.
+    this.thread = ts
+      ? new Worker(TS_BOOTSTRAP, { eval: true, workerData: { engineModule, engineOptions, entry }, stdout: false, stderr: false })
+      : new Worker(entry, { workerData: { engineModule, engineOptions }, stdout: false, stderr: false });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (msg: FromWorker) => {
+        if (msg.type === 'ready') resolve();
+        else if (msg.type === 'init-error') reject(new Error(`execution worker failed to start: ${msg.error}`));
+        else if (msg.type === 'host-request') void this.answer(msg);
+        else events.message(this, msg);
+      };
+      this.thread.on('message', onMessage);
+      this.thread.on('error', (err) => {
+        this.alive = false;
+        reject(err);
+        events.exit(this, `worker ${id} failed: ${err.message}`);
+      });
+      this.thread.on('exit', (code) => {
+        if (!this.alive) return;
+        this.alive = false;
+        reject(new Error(`execution worker ${id} exited with code ${code} while starting`));
+        events.exit(this, `worker ${id} exited with code ${code}`);
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  post(msg: ToWorker): void {
+    if (this.alive) this.thread.postMessage(msg);
+  }
+
+  async terminate(): Promise<void> {
+    this.alive = false;
+    await this.thread.terminate();
+  }
+
+  private async answer(msg: Extract<FromWorker, { type: 'host-request' }>): Promise<void> {
+    try {
+      if (!this.hostHandler) throw new Error(`no host handler for request ${msg.kind}`);
+      const value = await this.hostHandler(msg.kind, msg.arg);
+      this.post({ type: 'host-reply', id: msg.id, value });
+    } catch (err) {
+      this.post({ type: 'host-reply', id: msg.id, error: (err as Error)?.message ?? String(err) });
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
+import type { StateReader } from './executor';
+
+/** How the last block ran: serially (and why) or in parallel (with re-execution figures). */
+export interface ExecutionReport {
+  mode: 'serial' | 'parallel' | 'parallel+serial-tail';
+  reason?: string;
+  stats?: RunStats;
+}
+
+/**
+ * A VM executor's use of the parallel executor (libs/executor): runs a block's txs in parallel
+ * when it can, says when the VM must run the block serially instead, and keeps the workers'
+ * copies of committed state in step after each committed block.
+ */
+export class ParallelExecution {
+  /** How the last block ran (logs, benchmarks, tests). */
+  lastReport: ExecutionReport | undefined;
+
+  constructor(readonly executor: ParallelExecutor) {}
+
+  /** The ordered per-tx results, or undefined when the block must run serially (lastReport says why). */
+  async run(block: unknown, txs: readonly unknown[], state: StateReader, serialReason?: string): Promise<TxResult[] | undefined> {
+    const snapshot = asSnapshot(state);
+    if (serialReason !== undefined || snapshot === undefined) {
+      this.lastReport = { mode: 'serial', reason: serialReason ?? 'state has no snapshot' };
+      return undefined;
+    }
+    const outcome = await this.executor.run(block, txs, snapshot);
+    if (outcome.kind === 'serial') {
+      this.lastReport = { mode: 'serial', reason: outcome.reason, stats: outcome.stats };
+      return undefined;
+    }
+    this.lastReport = { mode: outcome.stats.mode, stats: outcome.stats };
+    return outcome.results;
+  }
+
+  /** Says "serial, because" without running anything (a VM-side reason, e.g. assembly refused). */
+  serial(reason: string): void {
+    this.lastReport = { ...this.lastReport, mode: 'serial', reason };
+  }
+
+  /** Call once the block committed (its writes are applied to `state`): workers catch up before the next block. */
+  committed(state: StateReader, writes: Map<bigint, bigint>, payload?: unknown): void {
+    const snapshot = asSnapshot(state);
+    if (snapshot) this.executor.committed(snapshot.version, writes, payload);
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}
+
+function asSnapshot(state: StateReader): SnapshotState | undefined {
+  return typeof state.entries === 'function' && typeof state.version === 'number' ? (state as SnapshotState) : undefined;
+}
+
+/** "parallel, 3 re-executions" / "serial (small block (3 txs < 16))" for logs. */
+export function describeReport(report: ExecutionReport): string {
+  if (report.mode === 'serial') return `serial (${report.reason ?? '?'})`;
+  const re = report.stats?.reexecutions ?? 0;
+  return `${report.mode}, ${re} re-execution${re === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,61 @@
+import { ParallelExecutor, workerModulePath } from '@mesh/executor';
+import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
+import { ParallelExecution } from '../parallel-execution';
+import type { PluginRegistry } from './plugin-registry';
+import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
+import { assembleWasmBlock, wasmHostHandler, type WasmBlockEnv, type WasmTxEngineOptions } from './wasm-tx-engine';
+import { WasmTxEngine } from './wasm-tx-engine';
+
+export interface ParallelWasmOptions {
+  workers: number;
+  minParallelTxs?: number;
+}
+
+/**
+ * The Wasm SPN's block executor with parallel execution: call txs run in the parallel executor's
+ * workers (each a warm WasmTxEngine); a block with a plugin deployment, a small block, or one the
+ * parallel run hands back (crash, serial-only tx) runs on the serial executor. Results are those
+ * of serial execution either way.
+ */
+export class ParallelWasmExecutor implements BlockExecutor {
+  readonly parallel: ParallelExecution;
+
+  constructor(
+    private readonly serial: SerialWasmExecutor,
+    registry: PluginRegistry,
+    options: ParallelWasmOptions,
+  ) {
+    const engineOptions: WasmTxEngineOptions = { spnId: registry.spnId };
+    const host = wasmHostHandler(registry);
+    this.parallel = new ParallelExecution(
+      new ParallelExecutor({
+        engineModule: workerModulePath(__dirname, 'wasm-tx-engine'),
+        engineOptions,
+        localEngine: () => new WasmTxEngine(engineOptions, { request: async (kind, arg) => host(kind, arg) }),
+        hostHandler: host,
+        workers: options.workers,
+        minParallelTxs: options.minParallelTxs,
+      }),
+    );
+  }
+
+  async execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
+    const decoded = txs.map(decodeWasmTx);
+    const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
+    const deploys = decoded.some((t) => t.kind === 'deploy');
+    const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined);
+    const result = results ? assembleWasmBlock(results) : await this.serial.execute(block, txs, state);
+    return {
+      ...result,
+      report: this.parallel.lastReport,
+      afterCommit: () => {
+        result.afterCommit?.();
+        this.parallel.committed(state, result.writes);
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.parallel.close();
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The Wasm side of the parallel executor's contract (libs/executor `engine.ts`):
+ *
+ * - `createTxEngine` (worker side, no DB): runs one call tx of a block against a `TxStateView`
+ *   exactly as `SerialWasmExecutor` runs it, reporting the call's tree writes and its receipt.
+ * - `wasmHostHandler` (main side): answers the engine's requests for deployed plugins' code from
+ *   the node's `PluginRegistry`.
+ * - `assembleWasmBlock` (main side): the ordered results -> the `BlockExecution` that
+ *   `SerialWasmExecutor.execute` returns for the same (deployment-free) block.
+ *
+ * Deployments are not run here: the plugin registry is not versioned state, so a block with a
+ * `deploy` tx is reported `serialOnly` and runs on the serial executor.
+ */
+import type { EngineHost, TxEngine, TxEngineFactory, TxResult, TxStateView } from '@mesh/executor';
+import { WasmRuntime, type CallContext, type PreparedPlugin, type StorageView, type WasmRuntimeOptions } from '@mesh/vm-wasm';
+import type { BlockExecution } from '../executor';
+import type { DeployedPlugin, PluginRegistry } from './plugin-registry';
+import { decodePluginValue, encodePluginValue, PluginKeyCache } from './plugin-state-keys';
+import type { WasmReceipt, WasmTx } from './wasm-executor';
+
+/** `EngineHost.request` kind: a deployed plugin's stored code by name (arg: the name). */
+export const WASM_PLUGIN_REQUEST = 'wasmPlugin';
+
+/** Text of `TxResult.serialOnly` for a deployment. */
+export const SERIAL_ONLY_DEPLOYMENT = 'plugin deployment';
+
+/** Options of the Wasm TxEngine (structured-cloneable). */
+export interface WasmTxEngineOptions {
+  spnId: string;
+  /**
+   * Exactly the options of the node's own WasmRuntime (`WasmVm` uses the defaults: leave unset).
+   * Host-call gas costs are not part of a plugin's metering key, so a different gas schedule
+   * would not be refused by `load`: it would silently charge other gas.
+   */
+  runtime?: WasmRuntimeOptions;
+  /** Plugin-state keys (keccak) kept, over all plugins; default 65,536 (some 10-15 MB). 0 disables the cache. */
+  keyCacheSize?: number;
+}
+
+/** A deployed plugin as the main side hands it to engines (structured-cloneable). */
+export interface WasmPluginCode {
+  name: string;
+  /** As stored (`PreparedPlugin.meteredCode`): `WasmRuntime.load` takes it back. */
+  meteredCode: Uint8Array;
+  deployer: string;
+  blockNo: bigint;
+  txHash: string;
+}
+
+/** `TxEngine.committed` payload: plugins deployed by the committed block (optional: engines also ask). */
+export interface WasmCommitted {
+  plugins?: readonly WasmPluginCode[];
+}
+
+/** The block environment a Wasm tx sees (a `BlockContext` will do). */
+export interface WasmBlockEnv {
+  number: bigint;
+  timeMs: bigint;
+}
+
+/** What `executeTx` puts in `TxResult.output`: the receipt, as `SerialWasmExecutor` builds it. */
+export type WasmTxOutput = WasmReceipt;
+
+const DEFAULT_KEY_CACHE_SIZE = 65_536;
+
+export function wasmPluginCode(d: DeployedPlugin): WasmPluginCode {
+  return { name: d.name, meteredCode: d.plugin.meteredCode, deployer: d.deployer, blockNo: d.blockNo, txHash: d.txHash };
+}
+
+/** Answers an engine's `host.request(kind, arg)` on the main thread (libs/executor's HostHandler shape). */
+export type WasmHostHandler = (kind: string, arg: unknown) => unknown;
+
+/**
+ * Main side: answers the engines' requests from the node's registry. `wasmPlugin` (arg: name)
+ * -> `WasmPluginCode | undefined` (undefined: no such plugin, yet). Other kinds throw.
+ */
+export function wasmHostHandler(registry: PluginRegistry): WasmHostHandler {
+  return (kind: string, arg: unknown): WasmPluginCode | undefined => {
+    if (kind !== WASM_PLUGIN_REQUEST) throw new Error(`wasm engine host: unknown request kind "${kind}"`);
+    if (typeof arg !== 'string') throw new Error('wasm engine host: wasmPlugin takes a plugin name');
+    const d = registry.get(arg);
+    return d ? wasmPluginCode(d) : undefined;
+  };
+}
+
+/** A plugin the engine can run. */
+interface LoadedPlugin {
+  name: string;
+  plugin: PreparedPlugin;
+}
+
+/** Worker side: one Wasm runtime, the plugins it has loaded, the current block. */
+export class WasmTxEngine implements TxEngine {
+  readonly spnId: string;
+  private readonly runtime: WasmRuntime;
+  private readonly keys: PluginKeyCache;
+  /** Plugins loaded so far (a deployed plugin never changes: cached for good). */
+  private readonly plugins = new Map<string, LoadedPlugin>();
+  /** Plugins the current block calls that the main side did not know when the block began. */
+  private missing = new Set<string>();
+  private block: WasmBlockEnv = { number: 0n, timeMs: 0n };
+  private txs: readonly WasmTx[] = [];
+
+  // The call in progress (the runtime is synchronous and never re-entered): one context and one
+  // StorageView serve every call; the storage reads through the tx's TxStateView.
+  private readonly ctx: CallContext = { caller: '', blockHeight: 0n, blockTime: 0n, gasLimit: 0n };
+  private current: LoadedPlugin | undefined;
+  private view: TxStateView | undefined;
+  private readonly storage: StorageView = {
+    get: (key: Uint8Array): Uint8Array | undefined => {
+      const treeKey = this.keys.getBytes(this.current!.name, key);
+      return decodePluginValue(this.view!.get(treeKey));
+    },
+  };
+
+  constructor(
+    options: WasmTxEngineOptions,
+    private readonly host: EngineHost,
+  ) {
+    this.spnId = options.spnId;
+    this.runtime = new WasmRuntime(options.runtime);
+    this.keys = new PluginKeyCache(options.keyCacheSize ?? DEFAULT_KEY_CACHE_SIZE);
+  }
+
+  async beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> {
+    const env = block as WasmBlockEnv;
+    this.block = { number: env.number, timeMs: env.timeMs };
+    this.txs = txs as readonly WasmTx[];
+    this.missing = new Set();
+    let wanted: Set<string> | undefined;
+    for (const tx of this.txs) {
+      if (tx.kind === 'call' && !this.plugins.has(tx.call.plugin)) (wanted ??= new Set()).add(tx.call.plugin);
+    }
+    if (!wanted) return;
+    await Promise.all(
+      [...wanted].map(async (name) => {
+        const code = (await this.host.request(WASM_PLUGIN_REQUEST, name)) as WasmPluginCode | undefined;
+        if (code === undefined) this.missing.add(name);
+        else this.add(code);
+      }),
+    );
+  }
+
+  executeTx(index: number, view: TxStateView): TxResult {
+    const tx = this.txs[index];
+    if (tx === undefined) throw new Error(`wasm engine: no tx ${index} in this block (${this.txs.length} txs)`);
+    if (tx.kind === 'deploy') return { writes: new Map(), output: undefined, serialOnly: SERIAL_ONLY_DEPLOYMENT };
+    const call = tx.call;
+    const entry = this.plugins.get(call.plugin);
+    if (entry === undefined) {
+      if (!this.missing.has(call.plugin)) throw new Error(`wasm engine: plugin "${call.plugin}" was not resolved by beginBlock`);
+      return noWrites(failed(`unknown plugin "${call.plugin}"`));
+    }
+    if (!entry.plugin.methods.includes(call.method)) {
+      return noWrites(failed(`plugin "${call.plugin}" has no method "${call.method}"`));
+    }
+
+    const ctx = this.ctx;
+    ctx.caller = tx.sender;
+    ctx.blockHeight = this.block.number;
+    ctx.blockTime = this.block.timeMs;
+    ctx.gasLimit = call.gasLimit;
+    this.current = entry;
+    this.view = view;
+    let result;
+    try {
+      // A DependencyAbort thrown by `view` comes out of here as itself (the runtime rethrows
+      // exceptions of its StorageView unchanged).
+      result = this.runtime.execute(entry.plugin, call.method, call.args, ctx, this.storage);
+    } finally {
+      this.current = undefined;
+      this.view = undefined;
+    }
+
+    const writes = new Map<bigint, bigint>();
+    const ok = result.status === 'success';
+    if (ok)
+      for (const [hexKey, value] of result.writes) writes.set(this.keys.get(entry.name, hexKey), value ? encodePluginValue(value) : 0n);
+    // Same fields, in the same order, as SerialWasmExecutor's receipt.
+    const gasUsed = String(result.gasUsed);
+    const events = ok ? result.events : [];
+    const returnData = hex(result.returnData);
+    const receipt: WasmReceipt = result.error
+      ? { status: result.status, gasUsed, error: result.error, events, returnData }
+      : { status: result.status, gasUsed, events, returnData };
+    return { writes, output: receipt };
+  }
+
+  committed(payload: unknown): void {
+    const plugins = (payload as WasmCommitted | undefined)?.plugins;
+    if (plugins) for (const p of plugins) if (!this.plugins.has(p.name)) this.add(p);
+  }
+
+  private add(code: WasmPluginCode): void {
+    const meteredCode = code.meteredCode instanceof Uint8Array ? code.meteredCode : new Uint8Array(code.meteredCode);
+    this.plugins.set(code.name, { name: code.name, plugin: this.runtime.load(meteredCode) });
+  }
+}
+
+export const createTxEngine: TxEngineFactory = (options, host) => new WasmTxEngine(options as WasmTxEngineOptions, host);
+
+/** `createTxEngine` under a name that can be re-exported next to other VMs' engines. */
+export const createWasmTxEngine = createTxEngine;
+
+/**
+ * Main side: the ordered results of a deployment-free block -> what `SerialWasmExecutor.execute`
+ * returns for it (receipts, writes: every key a successful call wrote, last writer wins, gasUsed).
+ */
+export function assembleWasmBlock(results: readonly TxResult[]): BlockExecution {
+  const receipts: WasmReceipt[] = new Array(results.length);
+  const writes = new Map<bigint, bigint>();
+  let gasUsed = 0n;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (r.serialOnly !== undefined) throw new Error(`wasm block assembly: tx ${i} must run serially (${r.serialOnly})`);
+    const receipt = r.output as WasmReceipt;
+    for (const [key, value] of r.writes) writes.set(key, value);
+    gasUsed += BigInt(receipt.gasUsed);
+    receipts[i] = receipt;
+  }
+  return { receipts, writes, gasUsed };
+}
+
+function hex(bytes: Uint8Array): string {
+  return bytes.length === 0 ? '0x' : '0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+function failed(error: string): WasmReceipt {
+  return { status: 'reverted', gasUsed: '0', error, events: [], returnData: '0x' };
+}
+
+function noWrites(receipt: WasmReceipt): TxResult {
+  return { writes: new Map(), output: receipt };
+}
