@@ -45,7 +45,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e-spec.ts'],
-          testTimeout: 600_000,
+          testTimeout: 1_500_000,
           hookTimeout: 600_000,
           fileParallelism: false,
         },

@@ -1,11 +1,14 @@
 /**
- * npm run bench:evm [-- --runs N --transfers N --accounts N --block N --depth N]
+ * npm run bench:evm [-- --runs N --transfers N --accounts N --block N --depth N --workers N]
  *
  * ERC-20 transfers per second: the same N signed transfers (raw, EIP-1559) through
  *   (a) the SPN's EVM path: EvmExecutor.execute per block (decoding, sender recovery, the EVM
  *       over the SPN state manager), then StateTree.plan + commit of the block's writes into a
  *       Poseidon state tree (MemoryNodeStore, depth --depth, default 24 = the `standard` profile)
- *       and StateCache.apply: what BlockProducer does per block, minus Postgres;
+ *       and StateCache.apply: what BlockProducer does per block, minus Postgres; the executor
+ *       as the node runs it by default: parallel execution over --workers threads (default one
+ *       per core, EXECUTOR_WORKERS), kept warm across runs; (a') the same with the serial
+ *       executor (EXECUTOR_WORKERS=0);
  *   (b) a bare @ethereumjs/vm loop: createTxFromRLP + runTx per tx over SimpleStateManager (the
  *       fastest stock state manager), in memory, same block headers.
  * Both start from the same state (token deployed, every account funded with ETH and tokens)
@@ -15,26 +18,26 @@
  * recovered beforehand on both sides (in the SPN, EvmIngress decodes each tx through the same
  * engine, whose decoded-tx cache spares the executor the recovery; the bare loop gets
  * pre-decoded tx objects). The last line is one JSON object: spnTps, bareTps, overheadRatio
- * (bareTps / spnTps), plus the breakdown.
+ * (bareTps / spnTps), serialExecutorRatio ((a') against (b)), plus the breakdown.
  */
+import { availableParallelism } from 'node:os';
 import { createBlock } from '@ethereumjs/block';
-import { createFeeMarket1559Tx, createTxFromRLP } from '@ethereumjs/tx';
+import { createTxFromRLP } from '@ethereumjs/tx';
 import { SimpleStateManager } from '@ethereumjs/statemanager';
-import { Account, createAddressFromPrivateKey, createAddressFromString, hexToBytes } from '@ethereumjs/util';
+import { Account, createAddressFromString } from '@ethereumjs/util';
 import { createVM, runTx } from '@ethereumjs/vm';
 import { getCreateAddress, Interface } from 'ethers';
 import { MemoryNodeStore, poseidonHasher, StateTree, type TreeChanges } from '@mesh/state';
-import { EvmEngine, genesisWrites, INITIAL_BASE_FEE, spnCommon } from '@mesh/vm-evm';
+import { ParallelExecutor } from '@mesh/executor';
+import { EVM_CODE_REQUEST, EVM_TX_ENGINE_MODULE, EvmEngine, EvmTxEngine, genesisWrites, INITIAL_BASE_FEE, spnCommon } from '@mesh/vm-evm';
+import { ParallelExecution } from '../libs/spn-node/src/parallel-execution';
 import { EvmCodeStore } from '../libs/spn-node/src/evm/evm-code-store';
 import { EvmExecutor } from '../libs/spn-node/src/evm/evm-executor';
-import type { BlockContext, MempoolTx } from '../libs/spn-node/src/executor';
+import type { MempoolTx } from '../libs/spn-node/src/executor';
 import { StateCache } from '../libs/spn-node/src/state-cache';
 import { compileFixtures } from '../libs/vm-evm/test-fixtures/solidity';
 import { argValue } from '../scripts/cli-args';
-
-const CHAIN_ID = 9_999n;
-const COINBASE = '0x' + 'c0'.repeat(20);
-const ETH = 10n ** 18n;
+import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './support/erc20';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -43,43 +46,6 @@ function median(values: number[]): number {
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-interface Key {
-  privateKey: Uint8Array;
-  address: string;
-}
-
-function keyOf(i: number): Key {
-  const privateKey = hexToBytes(('0x' + 'b0'.repeat(30) + (i + 1).toString(16).padStart(4, '0')) as `0x${string}`);
-  return { privateKey, address: createAddressFromPrivateKey(privateKey).toString() };
-}
-
-function sign(key: Key, nonce: bigint, to: string | undefined, data: string, gasLimit: bigint, value = 0n): Uint8Array {
-  return createFeeMarket1559Tx(
-    {
-      chainId: CHAIN_ID,
-      nonce,
-      to: to as `0x${string}` | undefined,
-      data: data as `0x${string}`,
-      gasLimit,
-      value,
-      maxFeePerGas: 20n * INITIAL_BASE_FEE,
-      maxPriorityFeePerGas: 1_000n,
-    },
-    { common: spnCommon(CHAIN_ID) },
-  )
-    .sign(key.privateKey)
-    .serialize();
-}
-
-const toMempool = (raw: Uint8Array, i: number): MempoolTx => ({
-  hash: 'tx' + i,
-  kind: 'evm',
-  sender: '',
-  nonce: 0n,
-  body: { raw: '0x' + Buffer.from(raw).toString('hex') },
-  code: null,
-});
 
 interface Setup {
   /** Blocks of raw setup txs (deploy, funding), run identically on both sides before timing. */
@@ -128,14 +94,6 @@ interface SpnSnapshot {
   code: Map<string, Uint8Array>;
   number: bigint;
   vmHeader: Record<string, unknown> | null;
-}
-
-function blockCtx(number: bigint, vmHeader: Record<string, unknown> | null): BlockContext {
-  return {
-    number,
-    timeMs: (1_700_000_000n + number) * 1000n,
-    parent: { number: number - 1n, hash: '0x' + '00'.repeat(32), timeMs: 0n, vmHeader },
-  };
 }
 
 async function spnSetup(setup: Setup, depth: number): Promise<SpnSnapshot> {
@@ -194,6 +152,7 @@ async function spnRun(
   depth: number,
   withTree: boolean,
   warmEngine?: EvmEngine,
+  parallel?: ParallelExecution,
 ): Promise<SpnRun> {
   // Fresh copies of everything the run mutates; a fresh engine so no decoded tx is cached.
   const store = new MemoryNodeStore();
@@ -204,7 +163,7 @@ async function spnRun(
   const engine = warmEngine ?? (await EvmEngine.create({ chainId: CHAIN_ID }));
   const codeStore = new EvmCodeStore({ query: async () => [] }, 'bench');
   for (const [h, c] of snap.code) codeStore.add(h, c);
-  const executor = new EvmExecutor(engine, codeStore, { coinbase: COINBASE, gasLimit: 1_000_000_000n });
+  const executor = new EvmExecutor(engine, codeStore, { coinbase: COINBASE, gasLimit: 1_000_000_000n, parallel });
   const blocks: MempoolTx[][] = [];
   for (let i = 0; i < transfers.length; i += block) blocks.push(transfers.slice(i, i + block).map((raw, j) => toMempool(raw, i + j)));
 
@@ -280,6 +239,7 @@ async function main(): Promise<void> {
   const accounts = Number(argValue(process.argv, 'accounts') ?? 64);
   const block = Number(argValue(process.argv, 'block') ?? 200);
   const depth = Number(argValue(process.argv, 'depth') ?? 24);
+  const workers = Number(argValue(process.argv, 'workers') ?? availableParallelism());
 
   let t = performance.now();
   const setup = buildTxs(transfers, accounts, block);
@@ -289,27 +249,34 @@ async function main(): Promise<void> {
   const bare = await bareSetup(setup);
   log(`setup (token deployed, accounts funded) on both sides in ${Math.round(performance.now() - t)} ms`);
 
-  // Warm-up: JIT both paths.
+  // (a) and (c) run the executor the node runs by default: parallel execution (libs/executor)
+  // with --workers threads (default: one per core, as EXECUTOR_WORKERS); (a') the serial one.
+  const parallel = workers > 0 ? parallelExecution(snap) : undefined;
+  // Warm-up: JIT both paths (the workers' too: each thread compiles the EVM anew).
   await spnRun(snap, setup.transfers.slice(0, 400), block, depth, true);
+  for (let i = 0; i < 2; i++) await spnRun(snap, setup.transfers, block, depth, true, undefined, parallel);
   await bareRun(bare, setup.transfers.slice(0, 400), block);
 
   const spnTps: number[] = [];
+  const serialSpnTps: number[] = [];
   const bareTps: number[] = [];
   const execTps: number[] = [];
   const executeShare: number[] = [];
   let updatesPerBlock = 0;
   for (let i = 0; i < runs; i++) {
-    const a = await spnRun(snap, setup.transfers, block, depth, true);
+    const a = await spnRun(snap, setup.transfers, block, depth, true, undefined, parallel);
     const b = await bareRun(bare, setup.transfers, block);
-    const c = await spnRun(snap, setup.transfers, block, depth, false);
+    const s = await spnRun(snap, setup.transfers, block, depth, true);
+    const c = await spnRun(snap, setup.transfers, block, depth, false, undefined, parallel);
     spnTps.push(transfers / a.seconds);
+    serialSpnTps.push(transfers / s.seconds);
     bareTps.push(transfers / b);
     execTps.push(transfers / c.seconds);
     executeShare.push(a.executeSeconds / a.seconds);
     updatesPerBlock = a.updates / Math.ceil(transfers / block);
     log(
       `run ${i + 1}/${runs}: spn ${spnTps[i].toFixed(0)} tx/s (execute ${a.executeSeconds.toFixed(2)} s, tree ${a.treeSeconds.toFixed(2)} s), ` +
-        `bare ${bareTps[i].toFixed(0)} tx/s, executor alone ${execTps[i].toFixed(0)} tx/s`,
+        `bare ${bareTps[i].toFixed(0)} tx/s, executor alone ${execTps[i].toFixed(0)} tx/s, spn with the serial executor ${serialSpnTps[i].toFixed(0)} tx/s`,
     );
   }
 
@@ -321,9 +288,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     const engine = await EvmEngine.create({ chainId: CHAIN_ID });
     for (const raw of setup.transfers) engine.decodeRawTx(raw);
-    const a = await spnRun(snap, setup.transfers, block, depth, true, engine);
+    const a = await spnRun(snap, setup.transfers, block, depth, true, engine, parallel);
     const b = await bareRun(bare, setup.transfers, block, true);
-    const c = await spnRun(snap, setup.transfers, block, depth, false, engine);
+    const c = await spnRun(snap, setup.transfers, block, depth, false, engine, parallel);
     warmSpn.push(transfers / a.seconds);
     warmBare.push(transfers / b);
     warmExec.push(transfers / c.seconds);
@@ -335,10 +302,14 @@ async function main(): Promise<void> {
   const spn = median(spnTps);
   const bareM = median(bareTps);
   const exec = median(execTps);
+  const serialSpn = median(serialSpnTps);
   const result = {
     spnTps: Math.round(spn),
     bareTps: Math.round(bareM),
     overheadRatio: Number((bareM / spn).toFixed(3)),
+    serialExecutorSpnTps: Math.round(serialSpn),
+    serialExecutorRatio: Number((bareM / serialSpn).toFixed(3)),
+    workers,
     executorOnlyTps: Math.round(exec),
     executorOnlyRatio: Number((bareM / exec).toFixed(3)),
     executeShare: Number(median(executeShare).toFixed(3)),
@@ -360,6 +331,7 @@ async function main(): Promise<void> {
   console.log(
     `(a) spn path   ${result.spnTps} tx/s  (EvmExecutor + StateTree plan/commit, depth ${depth}, MemoryNodeStore; ${result.treeUpdatesPerBlock} tree updates per block)`,
   );
+  console.log(`(a') serial     ${result.serialExecutorSpnTps} tx/s  ((a) with EXECUTOR_WORKERS=0: ratio ${result.serialExecutorRatio})`);
   console.log(`(b) bare loop  ${result.bareTps} tx/s  (createTxFromRLP + runTx, SimpleStateManager)`);
   console.log(`ratio          ${result.overheadRatio} (bareTps / spnTps; goal <= 1.15)`);
   console.log(
@@ -370,6 +342,21 @@ async function main(): Promise<void> {
       `executor alone ${result.preRecoveredExecutorTps} tx/s, ratio ${result.preRecoveredExecutorRatio}`,
   );
   console.log(JSON.stringify(result));
+}
+
+/** The parallel executor the node runs, kept (warm) across the runs' executors; code comes from the setup's. */
+function parallelExecution(snap: SpnSnapshot): ParallelExecution {
+  const engineOptions = { chainId: CHAIN_ID };
+  const hostHandler = (kind: string, arg: unknown) => (kind === EVM_CODE_REQUEST ? snap.code.get(String(arg)) : undefined);
+  return new ParallelExecution(
+    new ParallelExecutor({
+      engineModule: EVM_TX_ENGINE_MODULE,
+      engineOptions,
+      localEngine: () => EvmTxEngine.create(engineOptions, { request: async (kind, arg) => hostHandler(kind, arg) }),
+      hostHandler,
+      workers: Number(argValue(process.argv, 'workers') ?? availableParallelism()),
+    }),
+  );
 }
 
 main()

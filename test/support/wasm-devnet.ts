@@ -60,7 +60,11 @@ export async function startWasmDevnet(funding = 1_000n, spnEnv: Record<string, s
 }
 
 /** Waits until the SPN has settled everything it has (no pending tx, last batch settled, settled root = state root). */
-export async function waitUntilAllSettled(spn: SpnClient, timeoutMs = 300_000): Promise<void> {
+/**
+ * Proving dominates: ~1 dev-profile chunk proof per transfer at 1.2-3.5 s each depending on the
+ * machine's speed that day (measured), so 200 transfers may need more than 10 minutes.
+ */
+export async function waitUntilAllSettled(spn: SpnClient, timeoutMs = 1_200_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await spn.status();

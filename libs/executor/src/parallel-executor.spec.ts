@@ -8,8 +8,9 @@ import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
 
 /** Committed state as the node's StateCache keeps it: values plus a version moved by every commit. */
+let versions = 0;
 class TestState implements SnapshotState {
-  version = 0;
+  version = ++versions;
   readonly values = new Map<bigint, bigint>();
   get(key: bigint): bigint {
     return this.values.get(key) ?? 0n;
@@ -21,7 +22,7 @@ class TestState implements SnapshotState {
     for (const [k, v] of writes)
       if (v === 0n) this.values.delete(k);
       else this.values.set(k, v);
-    this.version++;
+    this.version = ++versions;
   }
 }
 
@@ -95,6 +96,7 @@ function executor(workers: number): ParallelExecutor {
     localEngine: () => new KvEngine(),
     workers,
     minParallelTxs: 1,
+    contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
   });
   executors.push(ex);
   return ex;
@@ -121,8 +123,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
             expect(out.results.map((r) => r.output)).toEqual(expected.results);
             expect(mergedWrites(out.results)).toEqual(expected.writes);
             // The block commits; the next one runs on the new state (workers' replicas follow).
+            const before = state.version;
             state.apply(expected.writes);
-            ex.committed(state.version, expected.writes);
+            ex.committed(before, state.version, expected.writes);
             blocks++;
           }),
           { numRuns: 150 },
@@ -143,6 +146,36 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     const outCold = await ex.run(null, cold, state);
     expect(outCold.kind === 'parallel' && outCold.stats.reexecutions).toBe(0);
     expect(outHot.kind === 'parallel' && outHot.stats.reexecutions).toBeGreaterThan(0);
+  });
+
+  it('after a contended block, the next ones run serially (1, 2, 4, ... blocks), then parallel is tried again', async () => {
+    const ex = new ParallelExecutor({
+      engineModule: ENGINE,
+      engineOptions: {},
+      localEngine: () => new KvEngine(),
+      workers: 2,
+      minParallelTxs: 1,
+    });
+    executors.push(ex);
+    const state = new TestState();
+    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
+    const cold: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
+    const modes: string[] = [];
+    for (const txs of [hot, hot, hot, hot, cold, cold, cold, cold, cold]) {
+      const out = await ex.run(null, txs, state);
+      modes.push(out.kind === 'serial' ? (out.reason.startsWith('recent blocks were contended') ? 'backoff' : out.reason) : out.stats.mode);
+    }
+    expect(modes).toEqual([
+      'parallel+serial-tail', // contended: 1 block serially next
+      'backoff',
+      'parallel+serial-tail', // contended again: 2 blocks serially
+      'backoff',
+      'backoff',
+      'parallel', // the load changed: parallel from here on
+      'parallel',
+      'parallel',
+      'parallel',
+    ]);
   });
 
   it('a serial-only tx sends the block to the serial executor', async () => {

@@ -26,6 +26,8 @@ export interface ParallelExecutorOptions {
   maxTaskTxs?: number;
   /** Answers worker engines' host requests (code, plugins). */
   hostHandler?: HostHandler;
+  /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
+  contentionBackoff?: boolean;
 }
 
 export interface RunStats {
@@ -79,12 +81,15 @@ export class ParallelExecutor {
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
-  private commits: { version: number; writes: Map<bigint, bigint>; payload?: unknown }[] = [];
+  private commits: { from: number; to: number; writes: Map<bigint, bigint>; payload?: unknown }[] = [];
   private local: TxEngine | undefined;
   private onMessage: ((w: ExecWorker, msg: FromWorker) => void) | undefined;
   private onExit: ((w: ExecWorker, reason: string) => void) | undefined;
   private crashPlan: number | undefined;
   private closed = false;
+  /** Contention memory: blocks in a row that speculation did not pay for, and blocks left to run serially before trying again. */
+  private contendedBlocks = 0;
+  private serialBlocksLeft = 0;
 
   constructor(private readonly options: ParallelExecutorOptions) {
     this.workerCount = options.workers ?? availableParallelism();
@@ -101,14 +106,12 @@ export class ParallelExecutor {
   }
 
   /**
-   * Tells the executor a block committed: its writes have been applied to the state, which is
-   * now at `version`. Workers' replicas are brought up to date before the next block.
+   * Tells the executor a block committed: its writes moved the state from version `from` to
+   * `to`. Workers' copies catch up before the next block (or get a snapshot if they missed one).
    */
-  committed(version: number, writes: Map<bigint, bigint>, payload?: unknown): void {
-    this.commits.push({ version, writes, payload });
+  committed(from: number, to: number, writes: Map<bigint, bigint>, payload?: unknown): void {
+    this.commits.push({ from, to, writes, payload });
     if (this.local && payload !== undefined) this.local.committed?.(payload);
-    const oldest = Math.min(...this.workers.map((w) => w.stateVersion));
-    this.commits = this.commits.filter((c) => c.version > oldest);
     if (this.commits.length > 64) this.commits = this.commits.slice(-64);
   }
 
@@ -127,6 +130,13 @@ export class ParallelExecutor {
     if (this.closed) throw new Error('parallel executor is closed');
     const n = txs.length;
     if (n < this.minParallelTxs) return { kind: 'serial', reason: `small block (${n} txs < ${this.minParallelTxs})` };
+    if (this.serialBlocksLeft > 0) {
+      this.serialBlocksLeft--;
+      return {
+        kind: 'serial',
+        reason: `recent blocks were contended (${this.contendedBlocks} in a row); parallel again in ${this.serialBlocksLeft + 1} block(s)`,
+      };
+    }
     this.spawnMissing();
     try {
       await Promise.all(this.workers.map((w) => w.ready));
@@ -146,7 +156,24 @@ export class ParallelExecutor {
       for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan });
       this.crashPlan = undefined;
     }
-    return new BlockRun(this, blockId, block, txs, state, this.workers, this.maxTaskTxs).execute();
+    const outcome = await new BlockRun(this, blockId, block, txs, state, this.workers, this.maxTaskTxs).execute();
+    this.learnContention(outcome);
+    return outcome;
+  }
+
+  /**
+   * After a block whose speculation collapsed (it ended with a serial tail), the next blocks are
+   * run serially by the VM (no worker round trips at all): 1, 2, 4, ... up to 32 blocks, then
+   * parallel is tried again. A block that runs in parallel to the end resets this.
+   */
+  private learnContention(outcome: RunOutcome): void {
+    if (this.options.contentionBackoff === false) return;
+    if (outcome.kind === 'parallel' && outcome.stats.mode === 'parallel+serial-tail') {
+      this.contendedBlocks++;
+      this.serialBlocksLeft = Math.min(32, 2 ** (this.contendedBlocks - 1));
+    } else if (outcome.kind === 'parallel') {
+      this.contendedBlocks = 0;
+    }
   }
 
   /** @internal */
@@ -196,26 +223,29 @@ export class ParallelExecutor {
     while (this.workers.some((w) => w.alive && w.busy)) await new Promise((r) => setTimeout(r, 1));
   }
 
-  /** Brings every worker's committed-state replica to `state.version`: the missed commits, or a full snapshot. */
+  /** Brings every worker's committed-state replica to `state.version`: the commits it missed, in order, or a full snapshot. */
   private sync(state: SnapshotState): void {
     let snapshot: Map<bigint, bigint> | undefined;
     for (const w of this.workers) {
       if (w.stateVersion === state.version) continue;
-      const missed = this.commits.filter((c) => c.version > w.stateVersion && c.version <= state.version);
-      const contiguous =
-        w.stateVersion >= 0 &&
-        missed.length > 0 &&
-        missed[0].version === w.stateVersion + 1 &&
-        missed.every((c, i) => i === 0 || c.version === missed[i - 1].version + 1) &&
-        missed[missed.length - 1].version === state.version;
-      if (contiguous) {
-        for (const c of missed) w.post({ type: 'commit', writes: c.writes, payload: c.payload });
+      const path: typeof this.commits = [];
+      let at = w.stateVersion;
+      while (at !== state.version) {
+        const next = this.commits.find((c) => c.from === at);
+        if (next === undefined) break;
+        path.push(next);
+        at = next.to;
+      }
+      if (at === state.version && w.stateVersion >= 0) {
+        for (const c of path) w.post({ type: 'commit', writes: c.writes, payload: c.payload });
       } else {
         snapshot ??= new Map(state.entries());
         w.post({ type: 'snapshot', entries: snapshot });
       }
       w.stateVersion = state.version;
     }
+    const oldest = Math.min(...this.workers.map((w) => w.stateVersion));
+    this.commits = this.commits.filter((c) => c.to > oldest);
   }
 }
 
@@ -227,7 +257,7 @@ class BlockRun {
   private readonly records: (TxRecord | undefined)[];
   private readonly mv = new MVMemory();
   /** Executed txs that read a key: re-validated when the key's value changes below them. */
-  private readonly readers = new Map<bigint, Set<number>>();
+  private readonly readers = new Map<bigint, number[]>();
   /** Txs waiting for a tx to be re-executed (they read its ESTIMATE). */
   private readonly waiting = new Map<number, number[]>();
   private frontier = 0;
@@ -236,7 +266,8 @@ class BlockRun {
   private completed = 0;
   private nextTaskId = 0;
   private readonly tasks = new Map<number, { start: number; incarnations: number[] }>();
-  private readonly outWrites: ReplicaWrite[] = [];
+  /** Writes not yet sent to the replicas, with the worker that produced them (it has them already). */
+  private readonly outWrites: { from: ExecWorker; write: ReplicaWrite }[] = [];
   private readonly outEstimates: number[] = [];
   private finish!: (outcome: RunOutcome) => void;
   private done = false;
@@ -293,8 +324,16 @@ class BlockRun {
     };
   }
 
-  private taskSize(): number {
-    return Math.max(1, Math.min(this.maxTaskTxs, Math.ceil(this.n / (this.workers.length * 4))));
+  /** Txs per task: big enough to amortise the round trip, shrinking towards the end of the block so workers finish together. */
+  private taskSize(remaining = this.n): number {
+    return Math.max(
+      1,
+      Math.min(
+        this.maxTaskTxs,
+        Math.ceil(this.n / (this.workers.length * 4)),
+        Math.max(4, Math.ceil(remaining / (this.workers.length * 2))),
+      ),
+    );
   }
 
   private dispatch(): void {
@@ -310,7 +349,7 @@ class BlockRun {
       }
       if (start < 0) return;
       const incarnations: number[] = [];
-      const size = this.taskSize();
+      const size = this.taskSize(this.n - start);
       for (let i = start; i < this.n && incarnations.length < size && this.status[i] === READY; i++) {
         this.status[i] = EXECUTING;
         incarnations.push(this.incarnation[i]);
@@ -323,18 +362,19 @@ class BlockRun {
     }
   }
 
-  /** Sends pending multi-version updates to every worker (before a task is dispatched). */
+  /** Sends pending multi-version updates to every worker (before a task is dispatched), each its producer's writes excepted. */
   private flush(): void {
     if (this.outWrites.length === 0 && this.outEstimates.length === 0) return;
     const writes = this.outWrites.splice(0);
     const estimates = this.outEstimates.splice(0);
     for (const w of this.workers) {
       if (!w.alive) continue;
-      w.post({ type: 'mv', blockId: this.blockId, writes, estimates });
+      const theirs = writes.filter((o) => o.from !== w).map((o) => o.write);
+      if (theirs.length > 0 || estimates.length > 0) w.post({ type: 'mv', blockId: this.blockId, writes: theirs, estimates });
     }
   }
 
-  private onMessage(_w: ExecWorker, msg: FromWorker): void {
+  private onMessage(from: ExecWorker, msg: FromWorker): void {
     if (this.done || msg.type !== 'done' || msg.blockId !== this.blockId) {
       if (!this.done && !this.contention) this.dispatch();
       return;
@@ -344,7 +384,7 @@ class BlockRun {
       const task = this.tasks.get(msg.taskId);
       this.tasks.delete(msg.taskId);
       this.executions += msg.executed.length + (msg.aborted ? 1 : 0);
-      for (const e of msg.executed) this.recordExecution(e);
+      for (const e of msg.executed) this.recordExecution(e, from);
       if (msg.aborted && this.status[msg.aborted.tx] === EXECUTING && this.incarnation[msg.aborted.tx] === msg.aborted.incarnation) {
         const { tx, blocking } = msg.aborted;
         this.aborts++;
@@ -374,25 +414,24 @@ class BlockRun {
     this.dispatch();
   }
 
-  private recordExecution(e: ExecutedTx): void {
+  private recordExecution(e: ExecutedTx, from: ExecWorker): void {
     if (e.incarnation !== this.incarnation[e.tx] || this.status[e.tx] !== EXECUTING) return; // superseded
     if (e.serialOnly !== undefined) throw new SerialNeeded(`tx ${e.tx}: ${e.serialOnly}`);
     this.completed++;
-    const old = this.records[e.tx];
-    if (old) for (const key of old.readKeys) this.readers.get(key)?.delete(e.tx);
     const changed = this.mv.record(e.tx, e.incarnation, e.writes) ?? [];
     this.records[e.tx] = {
       readKeys: e.readKeys,
       readValues: e.readValues,
       result: { writes: e.writes, output: e.output, shared: e.shared },
     };
+    // Readers per key (an index may repeat or be stale: re-validation checks the current record).
     for (const key of e.readKeys) {
-      let set = this.readers.get(key);
-      if (!set) this.readers.set(key, (set = new Set()));
-      set.add(e.tx);
+      const list = this.readers.get(key);
+      if (list === undefined) this.readers.set(key, [e.tx]);
+      else if (list[list.length - 1] !== e.tx) list.push(e.tx);
     }
     this.status[e.tx] = EXECUTED;
-    this.outWrites.push({ tx: e.tx, incarnation: e.incarnation, writes: e.writes, shared: e.shared });
+    this.outWrites.push({ from, write: { tx: e.tx, incarnation: e.incarnation, writes: e.writes, shared: e.shared } });
     const waiters = this.waiting.get(e.tx);
     if (waiters) {
       this.waiting.delete(e.tx);
@@ -402,9 +441,9 @@ class BlockRun {
     if (!this.validate(e.tx)) this.invalidate(e.tx);
     // Later txs that read a key whose value just changed: re-validate them now.
     for (const key of changed) {
-      const set = this.readers.get(key);
-      if (!set) continue;
-      for (const j of set) if (j > e.tx && this.status[j] === EXECUTED && !this.validate(j)) this.invalidate(j);
+      const list = this.readers.get(key);
+      if (!list) continue;
+      for (const j of list) if (j > e.tx && this.status[j] === EXECUTED && !this.validate(j)) this.invalidate(j);
     }
   }
 

@@ -40,10 +40,15 @@ export class ParallelExecution {
     this.lastReport = { ...this.lastReport, mode: 'serial', reason };
   }
 
-  /** Call once the block committed (its writes are applied to `state`): workers catch up before the next block. */
-  committed(state: StateReader, writes: Map<bigint, bigint>, payload?: unknown): void {
+  /** The state's version before a block (pass it to `committed` once the block's writes are applied). */
+  versionOf(state: StateReader): number | undefined {
+    return asSnapshot(state)?.version;
+  }
+
+  /** Call once the block committed (its writes are applied to `state`, which was at `before`): workers catch up before the next block. */
+  committed(state: StateReader, before: number | undefined, writes: Map<bigint, bigint>, payload?: unknown): void {
     const snapshot = asSnapshot(state);
-    if (snapshot) this.executor.committed(snapshot.version, writes, payload);
+    if (snapshot && before !== undefined) this.executor.committed(before, snapshot.version, writes, payload);
   }
 
   close(): Promise<void> {

@@ -6,9 +6,12 @@ import type { SqlRunner } from '@mesh/state';
  * loaded once at start from the state tree's leaves and advanced after each committed block.
  * Its size is bounded by the tree's capacity (2^depth leaves).
  */
+/** Versions are unique across every StateCache of the process, so a worker's copy can never be mistaken for another cache's. */
+let lastVersion = 0;
+
 export class StateCache {
   private readonly values = new Map<bigint, bigint>();
-  private applied = 0;
+  private current = ++lastVersion;
 
   static async load(db: SqlRunner, treeId: string): Promise<StateCache> {
     const cache = new StateCache();
@@ -29,12 +32,12 @@ export class StateCache {
       if (value === 0n) this.values.delete(key);
       else this.values.set(key, value);
     }
-    this.applied++;
+    this.current = ++lastVersion;
   }
 
-  /** Moves by one with every `apply`: the parallel executor's workers keep replicas in step with it. */
+  /** Changes with every `apply` (and differs between caches): the parallel executor's workers keep their copies in step with it. */
   get version(): number {
-    return this.applied;
+    return this.current;
   }
 
   /** Every non-zero entry (a worker's starting snapshot). */

@@ -10,9 +10,10 @@ import { createBlock } from '@ethereumjs/block';
 import type { TypedTransaction } from '@ethereumjs/tx';
 import { Account, Address, KECCAK256_NULL, bigIntToBytes, bytesToHex, createAddressFromString, setLengthLeft } from '@ethereumjs/util';
 import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
-import { Interface, keccak256 } from 'ethers';
+import { keccak256 } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MapCode, MapState, signTx, testKey, type TestKey, type TxParams } from '../test-fixtures/harness';
+import { MapCode, MapState, testKey } from '../test-fixtures/harness';
+import { learn, prng, randomTx, type World } from '../test-fixtures/random-txs';
 import { compileFixtures } from '../test-fixtures/solidity';
 import { EvmEngine, INITIAL_BASE_FEE, spnCommon, type EvmBlockInput, type EvmReceipt } from './evm-engine';
 import { genesisWrites } from './genesis';
@@ -21,29 +22,9 @@ const CHAIN_ID = 31337n;
 const COINBASE = '0x' + 'cb'.repeat(20);
 const ETH = 10n ** 18n;
 
-let fixtures: ReturnType<typeof compileFixtures>;
-let tokenIface: Interface;
-let playIface: Interface;
-
 beforeAll(() => {
-  fixtures = compileFixtures();
-  tokenIface = new Interface(fixtures.Token.abi as never);
-  playIface = new Interface(fixtures.Playground.abi as never);
+  compileFixtures();
 });
-
-/** mulberry32: a small seeded PRNG so that a failing seed replays exactly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)], chance: (p: number) => next() < p };
-}
 
 interface Reference {
   vm: VM;
@@ -112,88 +93,6 @@ function compareReceipt(ours: EvmReceipt, theirs: Outcome, where: string): void 
   if (r.createdAddress && !r.execResult.exceptionError) expect(ours.contractAddress, where).toBe(r.createdAddress.toString());
 }
 
-interface World {
-  keys: TestKey[];
-  fresh: string[];
-  nonces: Map<string, bigint>;
-  tokens: string[];
-  playgrounds: string[];
-}
-
-/** One random tx (mostly valid; some deliberately invalid), built from what the world knows. */
-function randomTx(rnd: ReturnType<typeof prng>, w: World): TypedTransaction {
-  const key = rnd.pick(w.keys);
-  const expected = w.nonces.get(key.address)!;
-  let nonce = expected;
-  if (rnd.chance(0.04))
-    nonce = expected + 1n; // too high
-  else if (rnd.chance(0.04) && expected > 0n) nonce = expected - 1n; // too low
-  if (nonce === expected) w.nonces.set(key.address, expected + 1n); // optimistic; resynchronised after each block
-  const type = rnd.pick([0, 1, 2, 2] as const);
-  const anyAccount = () => rnd.pick([...w.keys.map((k) => k.address), ...w.fresh, ...w.tokens, ...w.playgrounds]);
-  const p: Omit<TxParams, 'chainId'> = { type, nonce, gasLimit: 300_000n };
-  if (type !== 2) p.gasPrice = rnd.pick([INITIAL_BASE_FEE * 2n, INITIAL_BASE_FEE * 3n]);
-  else {
-    p.maxFeePerGas = rnd.pick([INITIAL_BASE_FEE * 2n, INITIAL_BASE_FEE * 5n]);
-    p.maxPriorityFeePerGas = rnd.pick([0n, 1n, 1_000_000_000n]);
-    if (rnd.chance(0.03)) p.maxFeePerGas = p.maxPriorityFeePerGas = 1n; // under the base fee
-  }
-  const roll = rnd.next();
-  if (roll < 0.2 || (w.tokens.length === 0 && w.playgrounds.length === 0 && roll < 0.5)) {
-    p.to = anyAccount();
-    p.value = rnd.chance(0.1) ? 0n : BigInt(rnd.int(1_000_000)) * 10n ** 9n;
-    if (rnd.chance(0.03)) p.value = 10_000n * ETH; // unaffordable
-    p.gasLimit = w.tokens.includes(p.to) ? 100_000n : rnd.pick([21_000n, 60_000n]);
-  } else if (roll < 0.3 || (w.tokens.length === 0 && w.playgrounds.length === 0)) {
-    p.gasLimit = 3_000_000n;
-    if (rnd.chance(0.5)) p.data = fixtures.Token.bytecode + tokenIface.encodeDeploy(['T', 'T', BigInt(rnd.int(10_000))]).slice(2);
-    else {
-      p.data = fixtures.Playground.bytecode;
-      p.value = rnd.chance(0.3) ? 5n : 0n; // constructor not payable: reverts when value > 0
-    }
-    if (rnd.chance(0.1)) p.gasLimit = rnd.pick([120_000n, 200_000n]); // below intrinsic gas / out of gas during deployment
-  } else if (w.tokens.length > 0 && (w.playgrounds.length === 0 || rnd.chance(0.45))) {
-    p.to = rnd.pick(w.tokens);
-    const amount = BigInt(rnd.int(3_000));
-    const method = rnd.pick(['transfer', 'transfer', 'approve', 'transferFrom'] as const);
-    if (method === 'transfer') p.data = tokenIface.encodeFunctionData('transfer', [anyAccount(), amount]);
-    else if (method === 'approve') p.data = tokenIface.encodeFunctionData('approve', [rnd.pick(w.keys).address, amount]);
-    else p.data = tokenIface.encodeFunctionData('transferFrom', [rnd.pick(w.keys).address, anyAccount(), amount]);
-    if (rnd.chance(0.07)) p.gasLimit = 30_000n;
-  } else {
-    p.to = rnd.pick(w.playgrounds);
-    const k = BigInt(rnd.int(6));
-    const big = rnd.chance(0.5) ? (BigInt(rnd.int(1_000_000)) << 128n) + BigInt(rnd.int(1000)) : BigInt(rnd.int(3));
-    const pick = rnd.int(13);
-    if (pick <= 1) p.data = playIface.encodeFunctionData('store', [k, big]);
-    else if (pick === 2) p.data = playIface.encodeFunctionData('clear', [k]);
-    else if (pick === 3) {
-      p.data = playIface.encodeFunctionData('bump');
-      p.value = BigInt(rnd.int(3));
-    } else if (pick === 4) p.data = playIface.encodeFunctionData('fail', [rnd.pick(['nope', 'insufficient balance', ''])]);
-    else if (pick === 5) p.data = playIface.encodeFunctionData('divide', [7n, BigInt(rnd.int(2))]);
-    else if (pick === 6) {
-      p.data = playIface.encodeFunctionData('burn', [BigInt(rnd.int(12))]);
-      p.gasLimit = rnd.pick([150_000n, 400_000n]);
-    } else if (pick === 7) p.data = playIface.encodeFunctionData('spawn', [BigInt(rnd.int(3))]);
-    else if (pick === 8) {
-      p.data = playIface.encodeFunctionData('spawnAndKill');
-      p.value = BigInt(rnd.int(2)) * 7n;
-    } else if (pick === 9) p.data = playIface.encodeFunctionData('tryStoreAndFail', [k]);
-    else if (pick === 10 && w.tokens.length > 0)
-      p.data = playIface.encodeFunctionData('callOther', [
-        rnd.pick(w.tokens),
-        tokenIface.encodeFunctionData('transfer', [anyAccount(), 1n]),
-      ]);
-    else if (pick === 11) {
-      p.data = playIface.encodeFunctionData('pay', [rnd.pick([...w.keys.map((x) => x.address), ...w.fresh])]);
-      p.value = BigInt(rnd.int(1000));
-    } else p.data = playIface.encodeFunctionData('transientSum', [BigInt(rnd.int(100))]);
-    if (type === 1 && rnd.chance(0.5)) p.accessList = [{ address: p.to, storageKeys: ['0x' + '00'.repeat(31) + '01'] }];
-  }
-  return signTx(key, { chainId: CHAIN_ID, ...p });
-}
-
 async function differential(seed: number, hardfork: string, blocks: number): Promise<{ txs: number; statuses: Record<string, number> }> {
   const rnd = prng(seed);
   const keys = Array.from({ length: 5 }, (_, i) => testKey(100 + i));
@@ -235,17 +134,12 @@ async function differential(seed: number, hardfork: string, blocks: number): Pro
     state.apply(ours.writes);
     code.add(ours.newCode);
     parent = { gasUsed: ours.gasUsed, gasLimit: input.gasLimit, baseFeePerGas: input.baseFeePerGas };
-    // What the generator learns: nonces and deployed contracts.
-    for (const k of keys) w.nonces.set(k.address, engine.getNonce(k.address, state));
-    ours.receipts.forEach((r, i) => {
+    learn(w, txs, ours.receipts, (a) => engine.getNonce(a, state));
+    for (const r of ours.receipts) {
       txCount++;
       const label = r.gasUsed === '0' ? 'invalid' : r.status === 'success' ? 'success' : r.error!;
       statuses[label] = (statuses[label] ?? 0) + 1;
-      if (r.status === 'success' && r.contractAddress) {
-        const data = bytesToHex(txs[i].data);
-        (data.startsWith(fixtures.Token.bytecode) ? w.tokens : w.playgrounds).push(r.contractAddress);
-      }
-    });
+    }
   }
 
   // Final state: every account both sides know of, every slot the reference EVM ever wrote.

@@ -13,6 +13,7 @@ import {
 import { Bloom, createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
 import { AbiCoder, decodeRlp } from 'ethers';
 import { InvalidInputError } from '@mesh/core';
+import { isDependencyAbort } from '@mesh/executor';
 import { EvmCodeCache, EvmHostError, EvmKeyCache, SpnStateManager, type CodeSource, type EvmStateReader } from './evm-state-manager';
 
 export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
@@ -88,6 +89,27 @@ export interface EvmBlockResult {
   newCode: Map<string, Uint8Array>;
   gasUsed: bigint;
   logsBloom: string;
+}
+
+/** A block being run on one VM: what `runBlockTx` needs (from `openBlock`). */
+export interface EvmBlockRun {
+  readonly input: EvmBlockInput;
+  readonly vm: VM;
+  /** The @ethereumjs block (header) the txs run in. */
+  readonly header: Block;
+  readonly sm: SpnStateManager;
+}
+
+/** What one tx of a block gave: its receipt, and runTx's result unless the tx was not included. */
+export interface EvmTxStep {
+  receipt: EvmReceipt;
+  /** Absent when the tx could not be included (receipt with gasUsed 0 and `error`; no state change). */
+  result?: RunTxResult;
+  /**
+   * Why it was not included: 'sender' (no sender: no other check applies), 'refused' (the
+   * engine's inclusion checks or runTx refused it). Absent when included.
+   */
+  invalid?: 'sender' | 'refused';
 }
 
 export interface DecodedEvmTx {
@@ -171,8 +193,9 @@ function cleanMessage(err: unknown): string {
   return msg.replace(/ \((?:vm |block |tx |Common )[\s\S]*$/, '').trim();
 }
 
+/** Failures that are not the tx's: they propagate instead of becoming a receipt. */
 function isHostError(err: unknown): boolean {
-  return err instanceof EvmHostError;
+  return err instanceof EvmHostError || isDependencyAbort(err);
 }
 
 function hexData(hex: string | undefined, what: string): Uint8Array {
@@ -218,7 +241,8 @@ export class EvmEngine {
   private constructor(
     readonly chainId: bigint,
     readonly hardfork: string,
-    private readonly common: Common,
+    /** The engine's @ethereumjs Common (chain id, hardfork); txs decoded for this engine use it. */
+    readonly common: Common,
     txCacheSize: number,
   ) {
     this.txCacheSize = txCacheSize;
@@ -341,17 +365,48 @@ export class EvmEngine {
    */
   async runBlock(block: EvmBlockInput, txs: readonly TypedTransaction[], state: EvmStateReader, code: CodeSource): Promise<EvmBlockResult> {
     const sm = new SpnStateManager(state, code, this.keyCache, this.codeCache);
-    const vm = await this.newVm(sm);
-    const header = this.makeBlock(block, vm);
+    const run = await this.openBlock(block, sm);
     const receipts: EvmReceipt[] = [];
-    const blockBloom = new Bloom(undefined, vm.common);
+    const blockBloom = new Bloom(undefined, run.vm.common);
     let cumulative = 0n;
 
     for (const tx of txs) {
-      const from = safeSender(tx);
-      const txHash = tx.isSigned() ? bytesToHex(tx.hash()) : ZERO_HASH;
-      const to = tx.to === undefined ? null : tx.to.toString();
-      const invalid = (error: string): EvmReceipt => ({
+      const { receipt, result } = await this.runBlockTx(run, tx, cumulative);
+      if (result !== undefined) {
+        cumulative += result.totalGasSpent;
+        blockBloom.or(result.bloom);
+      }
+      receipts.push(receipt);
+    }
+
+    const { writes, newCode } = sm.diff();
+    sm.publishCode(newCode);
+    return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: bytesToHex(blockBloom.bitvector) };
+  }
+
+  /**
+   * A VM over `sm` and the @ethereumjs block of `block`, for `runBlockTx`. `vm`: the VM of an
+   * earlier run over the same `sm` to reuse (creating one costs ~0.5-1 ms; a VM keeps nothing of
+   * a tx once runTx returned, and the caller resets `sm`), for callers that run one tx at a time.
+   */
+  async openBlock(block: EvmBlockInput, sm: SpnStateManager, vm?: VM): Promise<EvmBlockRun> {
+    if (vm !== undefined && vm.stateManager !== sm) throw new EvmHostError('openBlock: the VM to reuse runs over another state manager');
+    vm ??= await this.newVm(sm);
+    return { input: block, vm, header: this.makeBlock(block, vm), sm };
+  }
+
+  /**
+   * One tx of a block, as `runBlock` runs each: the inclusion checks (with `cumulative`, the gas
+   * the block's earlier txs used), runTx, the receipt (its cumulativeGasUsed is `cumulative` plus
+   * this tx's gas). A tx that cannot be included gives a receipt with gasUsed 0 and `error`, and
+   * changes nothing. Host failures (EvmHostError) and DependencyAbort propagate.
+   */
+  async runBlockTx(run: EvmBlockRun, tx: TypedTransaction, cumulative: bigint): Promise<EvmTxStep> {
+    const from = safeSender(tx);
+    const txHash = tx.isSigned() ? bytesToHex(tx.hash()) : ZERO_HASH;
+    const to = tx.to === undefined ? null : tx.to.toString();
+    const invalid = (kind: 'sender' | 'refused', error: string): EvmTxStep => ({
+      receipt: {
         status: 'reverted',
         gasUsed: '0',
         cumulativeGasUsed: String(cumulative),
@@ -364,32 +419,20 @@ export class EvmEngine {
         from: from?.toString() ?? '0x' + '00'.repeat(20),
         to,
         txHash,
-      });
-      if (from === undefined) {
-        receipts.push(invalid('bad signature: sender cannot be recovered'));
-        continue;
-      }
-      const reason = this.precheck(tx, from, block, cumulative, sm);
-      if (reason !== undefined) {
-        receipts.push(invalid(reason));
-        continue;
-      }
-      let result: RunTxResult;
-      try {
-        result = await runTx(vm, { tx, block: header, skipBlockGasLimitValidation: true, blockGasUsed: cumulative });
-      } catch (err) {
-        if (isHostError(err)) throw err;
-        receipts.push(invalid(cleanMessage(err)));
-        continue;
-      }
-      cumulative += result.totalGasSpent;
-      blockBloom.or(result.bloom);
-      receipts.push(this.receipt(tx, from, result, block.baseFeePerGas, cumulative, txHash, to));
+      },
+      invalid: kind,
+    });
+    if (from === undefined) return invalid('sender', 'bad signature: sender cannot be recovered');
+    const reason = this.precheck(tx, from, run.input, cumulative, run.sm);
+    if (reason !== undefined) return invalid('refused', reason);
+    let result: RunTxResult;
+    try {
+      result = await runTx(run.vm, { tx, block: run.header, skipBlockGasLimitValidation: true, blockGasUsed: cumulative });
+    } catch (err) {
+      if (isHostError(err)) throw err;
+      return invalid('refused', cleanMessage(err));
     }
-
-    const { writes, newCode } = sm.diff();
-    sm.publishCode(newCode);
-    return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: bytesToHex(blockBloom.bitvector) };
+    return { receipt: this.receipt(tx, from, result, run.input.baseFeePerGas, cumulative + result.totalGasSpent, txHash, to), result };
   }
 
   /** Inclusion checks with clear reasons (runTx would throw on each, with a longer message). */

@@ -131,6 +131,19 @@ function codeHashWord(codeHash: Uint8Array): bigint {
 export interface StateDiff {
   writes: Map<bigint, bigint>;
   newCode: Map<string, Uint8Array>;
+  /**
+   * The accounts behind `newCode`: the tree keys of each one's code hash halves and the new hash
+   * (what block assembly of per-tx diffs needs to tell which deployments survive the block).
+   */
+  deployments: CodeDeployment[];
+}
+
+/** An account whose code hash changed to a non-empty one: its code-hash tree keys and that hash. */
+export interface CodeDeployment {
+  codeHashHi: bigint;
+  codeHashLo: bigint;
+  /** keccak256 of the code, 0x lowercase hex (a key of `newCode`). */
+  hash: string;
 }
 
 /**
@@ -174,11 +187,28 @@ export class SpnStateManager implements StateManagerInterface {
   };
 
   constructor(
-    private readonly state: EvmStateReader,
+    private state: EvmStateReader,
     private readonly code: CodeSource,
     private readonly keyCache: EvmKeyCache = new EvmKeyCache(),
     private readonly codeCache: EvmCodeCache = new EvmCodeCache(),
   ) {}
+
+  /**
+   * Starts over on another reader: forgets every account, slot and undo entry, keeps the key and
+   * code caches and (unless `forgetCode`, e.g. at a new block) the code deployed so far. For
+   * running the txs of a block one at a time, each against its own view of the block state, on
+   * one manager (and so one VM): `diff()` then gives the net writes of that tx against what it read.
+   */
+  reset(state: EvmStateReader, forgetCode = false): void {
+    this.state = state;
+    if (forgetCode) this.blockCode.clear();
+    this.accounts.clear();
+    this.storage.clear();
+    this.undoEntries.length = 0;
+    this.undoValues.length = 0;
+    this.marks.length = 0;
+    if (this.original.size > 0) this.original = new Map();
+  }
 
   // --- accounts ---------------------------------------------------------------------------
 
@@ -352,36 +382,37 @@ export class SpnStateManager implements StateManagerInterface {
     if (this.marks.length > 0) throw new EvmHostError('diff() called inside an open checkpoint');
     const writes = new Map<bigint, bigint>();
     const newCode = new Map<string, Uint8Array>();
-    const put = (key: bigint, before: bigint, after: bigint) => {
-      if (before !== after) writes.set(key, after);
-    };
+    const deployments: CodeDeployment[] = [];
     for (const entry of this.accounts.values()) {
       const { base, current, keys } = entry;
       if (base === current) continue;
-      put(keys.nonce, base?.nonce ?? 0n, current?.nonce ?? 0n);
+      put(writes, keys.nonce, base?.nonce ?? 0n, current?.nonce ?? 0n);
       const [bHi, bLo] = splitWord(base?.balance ?? 0n);
       const [cHi, cLo] = splitWord(current?.balance ?? 0n);
-      put(keys.balanceHi, bHi, cHi);
-      put(keys.balanceLo, bLo, cLo);
+      put(writes, keys.balanceHi, bHi, cHi);
+      put(writes, keys.balanceLo, bLo, cLo);
       const [hHi, hLo] = splitWord(base ? codeHashWord(base.codeHash) : 0n);
       const codeWord = current ? codeHashWord(current.codeHash) : 0n;
       const [nHi, nLo] = splitWord(codeWord);
-      put(keys.codeHashHi, hHi, nHi);
-      put(keys.codeHashLo, hLo, nLo);
+      put(writes, keys.codeHashHi, hHi, nHi);
+      put(writes, keys.codeHashLo, hLo, nLo);
       if (codeWord !== 0n && (hHi !== nHi || hLo !== nLo)) {
         const hash = bytesToHex(current!.codeHash);
         const code = this.blockCode.get(hash);
-        if (code !== undefined) newCode.set(hash, code);
+        if (code !== undefined) {
+          newCode.set(hash, code);
+          deployments.push({ codeHashHi: keys.codeHashHi, codeHashLo: keys.codeHashLo, hash });
+        }
       }
     }
     for (const entry of this.storage.values()) {
       if (entry.base === entry.current) continue;
       const [bHi, bLo] = splitWord(entry.base);
       const [cHi, cLo] = splitWord(entry.current);
-      put(entry.keys.hi, bHi, cHi);
-      put(entry.keys.lo, bLo, cLo);
+      put(writes, entry.keys.hi, bHi, cHi);
+      put(writes, entry.keys.lo, bLo, cLo);
     }
-    return { writes, newCode };
+    return { writes, newCode, deployments };
   }
 
   /** Adds the block's deployed code to the engine-wide cache (content-addressed: always valid). */
@@ -409,6 +440,11 @@ export class SpnStateManager implements StateManagerInterface {
   shallowCopy(): StateManagerInterface {
     return new SpnStateManager(this.state, this.code, this.keyCache, this.codeCache);
   }
+}
+
+/** A diff write: `key` -> `after` when it differs from `before`. */
+function put(writes: Map<bigint, bigint>, key: bigint, before: bigint, after: bigint): void {
+  if (before !== after) writes.set(key, after);
 }
 
 function padSlot(key: Uint8Array): Uint8Array {

@@ -1,7 +1,23 @@
 import type { TypedTransaction } from '@ethereumjs/tx';
+import { ParallelExecutor } from '@mesh/executor';
 import type { SqlRunner } from '@mesh/state';
-import { DEFAULT_BLOCK_GAS_LIMIT, EvmEngine, INITIAL_BASE_FEE, type EvmBlockInput, type EvmReceipt } from '@mesh/vm-evm';
+import {
+  assembleEvmBlock,
+  DEFAULT_BLOCK_GAS_LIMIT,
+  EVM_CODE_REQUEST,
+  EVM_TX_ENGINE_MODULE,
+  EvmEngine,
+  EvmTxEngine,
+  evmTxPayload,
+  INITIAL_BASE_FEE,
+  isSerialExecutionRequired,
+  type EvmBlockInput,
+  type EvmBlockResult,
+  type EvmReceipt,
+  type EvmTxEngineOptions,
+} from '@mesh/vm-evm';
 import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader, TxReceipt } from '../executor';
+import { ParallelExecution } from '../parallel-execution';
 import type { EvmCodeStore } from './evm-code-store';
 
 /** The vm_header an EVM block stores (decimal strings; logsBloom and coinbase 0x hex). */
@@ -30,6 +46,8 @@ export interface EvmExecutorOptions {
   coinbase: string;
   /** Gas limit of every block; default DEFAULT_BLOCK_GAS_LIMIT (30M). */
   gasLimit?: bigint;
+  /** Parallel execution (libs/executor) with this many worker threads; unset or 0: every block runs serially (runBlock). */
+  parallel?: { workers: number; minParallelTxs?: number; contentionBackoff?: boolean } | ParallelExecution;
 }
 
 /** The block's EIP-1559 base fee from its parent's vm_header (INITIAL_BASE_FEE without one). */
@@ -53,6 +71,9 @@ export function evmBaseFee(parentHeader: Record<string, unknown> | null): bigint
 export class EvmExecutor implements BlockExecutor {
   private readonly coinbase: string;
   private readonly gasLimit: bigint;
+  /** The parallel executor, when configured (EvmTxEngine workers). */
+  readonly parallel: ParallelExecution | undefined;
+  private ownsParallel = false;
 
   constructor(
     private readonly engine: EvmEngine,
@@ -62,6 +83,31 @@ export class EvmExecutor implements BlockExecutor {
     if (!/^0x[0-9a-fA-F]{40}$/.test(options.coinbase)) throw new Error(`coinbase must be a 20-byte 0x address, got ${options.coinbase}`);
     this.coinbase = options.coinbase.toLowerCase();
     this.gasLimit = options.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT;
+    if (options.parallel instanceof ParallelExecution) {
+      this.parallel = options.parallel; // shared (e.g. kept warm across a benchmark's executors); its owner closes it
+    } else if (options.parallel && options.parallel.workers > 0) {
+      this.ownsParallel = true;
+      const engineOptions: EvmTxEngineOptions = { chainId: engine.chainId, hardfork: engine.hardfork };
+      const hostHandler = (kind: string, arg: unknown) => {
+        if (kind !== EVM_CODE_REQUEST || typeof arg !== 'string') throw new Error(`evm engine host: unknown request ${kind}`);
+        return code.get(arg);
+      };
+      this.parallel = new ParallelExecution(
+        new ParallelExecutor({
+          engineModule: EVM_TX_ENGINE_MODULE,
+          engineOptions,
+          localEngine: () => EvmTxEngine.create(engineOptions, { request: async (kind, arg) => hostHandler(kind, arg) }),
+          hostHandler,
+          workers: options.parallel.workers,
+          minParallelTxs: options.parallel.minParallelTxs,
+          contentionBackoff: options.parallel.contentionBackoff,
+        }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsParallel) await this.parallel?.close();
   }
 
   /** The header fields of `block` before execution. */
@@ -102,23 +148,27 @@ export class EvmExecutor implements BlockExecutor {
   }
 
   async execute(block: BlockContext, candidates: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
+    const before = this.parallel?.versionOf(state);
     const included = this.fitting(candidates);
     const txs = candidates.slice(0, included);
     const input = this.blockInput(block);
     // Decode; a tx that does not decode (ingress checked it, so this should not happen) fails in place.
     const runnable: TypedTransaction[] = [];
+    const raws: Uint8Array[] = [];
     const slots: (number | string)[] = []; // index into runnable, or the decode error
     for (const tx of txs) {
       try {
         const raw = (tx.body as { raw?: unknown } | null)?.raw;
         if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw))
           throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
-        slots.push(runnable.push(this.engine.decodeRawTx(Buffer.from(raw.slice(2), 'hex')).tx) - 1);
+        const bytes = Buffer.from(raw.slice(2), 'hex');
+        slots.push(runnable.push(this.engine.decodeRawTx(bytes).tx) - 1);
+        raws.push(bytes);
       } catch (err) {
         slots.push((err as Error).message);
       }
     }
-    const result = await this.engine.runBlock(input, runnable, state, this.code);
+    const result = await this.runTxs(input, runnable, raws, state);
 
     const receipts: StoredEvmReceipt[] = [];
     let cumulative = '0';
@@ -160,11 +210,37 @@ export class EvmExecutor implements BlockExecutor {
       gasUsed: result.gasUsed,
       included,
       vmHeader,
+      report: this.parallel?.lastReport,
       persist: (sql, b) => persistEvmBlock(sql, spnId, b.number, newCode, txs, receipts),
       afterCommit: () => {
         for (const [hash, code] of newCode) this.code.add(hash, code);
+        this.parallel?.committed(state, before, result.writes);
       },
     };
+  }
+
+  /**
+   * The block's txs through the parallel executor when it is on and can take the block (else,
+   * or when assembly finds that serial execution would differ, through runBlock): the same
+   * EvmBlockResult either way.
+   */
+  private async runTxs(input: EvmBlockInput, txs: TypedTransaction[], raws: Uint8Array[], state: StateReader): Promise<EvmBlockResult> {
+    if (this.parallel) {
+      const results = await this.parallel.run(
+        input,
+        txs.map((tx, i) => evmTxPayload(tx, raws[i])),
+        state,
+      );
+      if (results) {
+        try {
+          return assembleEvmBlock(input, txs, results, state);
+        } catch (err) {
+          if (!isSerialExecutionRequired(err)) throw err;
+          this.parallel.serial(`assembly: ${(err as Error).message}`);
+        }
+      }
+    }
+    return this.engine.runBlock(input, txs, state, this.code);
   }
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Wallet } from 'ethers';
 import { createEthRpcServer, type EthRpcOptions, type JsonRpcServer } from '@mesh/eth-rpc';
 import { poseidonHasher, zeroHashes } from '@mesh/state';
@@ -51,7 +52,13 @@ export class EvmVm implements SpnVm {
     readonly genesis: GenesisStatus,
     readonly chainId: bigint,
     readonly blockGasLimit: bigint,
+    private readonly evmExecutor: EvmExecutor,
   ) {}
+
+  /** Stops the parallel executor's worker threads. */
+  async close(): Promise<void> {
+    await this.evmExecutor.close();
+  }
 
   static async open(ctx: VmContext, options: EvmVmOptions): Promise<EvmVm> {
     const { db, mempool, state } = ctx;
@@ -61,7 +68,13 @@ export class EvmVm implements SpnVm {
     const coinbase = (options.coinbase ?? new Wallet(ctx.options.operatorKey).address).toLowerCase();
     const engine = await EvmEngine.create({ chainId, hardfork: options.hardfork });
     const code = new EvmCodeStore(db, spnId);
-    const genesisExecutor = new GenesisExecutor(new EvmExecutor(engine, code, { coinbase, gasLimit: blockGasLimit }), spnId);
+    const workers = ctx.options.execution?.workers ?? availableParallelism();
+    const evmExecutor = new EvmExecutor(engine, code, {
+      coinbase,
+      gasLimit: blockGasLimit,
+      parallel: workers > 0 ? { workers, minParallelTxs: ctx.options.execution?.minParallelTxs } : undefined,
+    });
+    const genesisExecutor = new GenesisExecutor(evmExecutor, spnId);
     const genesis = await prepareGenesis(db, mempool, options.genesis);
     const { depth } = ctx.options.artifacts.profile;
     const emptyStateRoot = zeroHashes(await poseidonHasher(), depth)[depth];
@@ -100,7 +113,7 @@ export class EvmVm implements SpnVm {
       onInternalError: (method, err) => logger.error(`JSON-RPC ${method} failed: ${(err as Error)?.stack ?? String(err)}`),
     });
     const executor = new CommitNotifyingExecutor(genesisExecutor, () => backend.blockCommitted());
-    return new EvmVm(executor, engine, code, ingress, backend, rpc, genesis, chainId, blockGasLimit);
+    return new EvmVm(executor, engine, code, ingress, backend, rpc, genesis, chainId, blockGasLimit, evmExecutor);
   }
 }
 

@@ -48,7 +48,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
   for (const workers of [1, 2, 4]) {
     it(`${workers} worker(s): random blocks, identical receipts, writes and gas`, async () => {
       const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
-      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers, minParallelTxs: 2 });
+      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers, minParallelTxs: 2, contentionBackoff: false });
       executors.push(parallel);
       const modes = new Map<string, number>();
       await fc.assert(

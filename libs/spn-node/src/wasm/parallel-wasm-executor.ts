@@ -1,14 +1,16 @@
-import { ParallelExecutor, workerModulePath } from '@mesh/executor';
+import { ParallelExecutor } from '@mesh/executor';
 import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
 import { ParallelExecution } from '../parallel-execution';
 import type { PluginRegistry } from './plugin-registry';
 import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
-import { assembleWasmBlock, wasmHostHandler, type WasmBlockEnv, type WasmTxEngineOptions } from './wasm-tx-engine';
+import { assembleWasmBlock, WASM_TX_ENGINE_MODULE, wasmHostHandler, type WasmBlockEnv, type WasmTxEngineOptions } from './wasm-tx-engine';
 import { WasmTxEngine } from './wasm-tx-engine';
 
 export interface ParallelWasmOptions {
   workers: number;
   minParallelTxs?: number;
+  /** See ParallelExecutorOptions.contentionBackoff (default true). */
+  contentionBackoff?: boolean;
 }
 
 /**
@@ -29,17 +31,19 @@ export class ParallelWasmExecutor implements BlockExecutor {
     const host = wasmHostHandler(registry);
     this.parallel = new ParallelExecution(
       new ParallelExecutor({
-        engineModule: workerModulePath(__dirname, 'wasm-tx-engine'),
+        engineModule: WASM_TX_ENGINE_MODULE,
         engineOptions,
         localEngine: () => new WasmTxEngine(engineOptions, { request: async (kind, arg) => host(kind, arg) }),
         hostHandler: host,
         workers: options.workers,
         minParallelTxs: options.minParallelTxs,
+        contentionBackoff: options.contentionBackoff,
       }),
     );
   }
 
   async execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
+    const before = this.parallel.versionOf(state);
     const decoded = txs.map(decodeWasmTx);
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
     const deploys = decoded.some((t) => t.kind === 'deploy');
@@ -50,7 +54,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
       report: this.parallel.lastReport,
       afterCommit: () => {
         result.afterCommit?.();
-        this.parallel.committed(state, result.writes);
+        this.parallel.committed(state, before, result.writes);
       },
     };
   }

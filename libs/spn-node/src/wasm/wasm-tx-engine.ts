@@ -232,3 +232,6 @@ function failed(error: string): WasmReceipt {
 function noWrites(receipt: WasmReceipt): TxResult {
   return { writes: new Map(), output: receipt };
 }
+
+/** This module's path: what the parallel executor's workers load (`createTxEngine`). */
+export const WASM_TX_ENGINE_MODULE: string = __filename;

@@ -1,0 +1,179 @@
+/**
+ * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N --skip-evm --skip-wasm]
+ *
+ * The parallel executor (libs/executor) against serial execution, block by block, on this
+ * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
+ * contention (every account in at most one tx of the block) and high contention (every tx sends
+ * to one hot account). Serial = the VM's serial executor (SerialWasmExecutor, EvmExecutor without
+ * workers) as the node ran it before; parallel = the same VM's executor with `--workers` worker
+ * threads (default 2). Both run the same blocks on the same committed state (execution does not
+ * commit), alternating so machine noise hits both; figures are medians of `--runs`.
+ * Results are checked equal (receipts and writes) before timing.
+ *
+ * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
+ * serial tx/s), reexecRateLow, reexecRateHigh (re-executions per tx, the higher of the two VMs),
+ * and the tx/s behind them.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { BlockExecution, BlockExecutor, MempoolTx } from '@mesh/spn-node';
+import { ParallelWasmExecutor, type ExecutionReport } from '@mesh/spn-node';
+import { accountAddress, callTx, WasmTestChain } from '../libs/spn-node/test-fixtures/wasm-token-chain';
+import { argValue } from '../scripts/cli-args';
+import { evmScenario } from './support/evm-parallel-scenario';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** One VM at one contention level: the blocks, and how to run one block serially and in parallel. */
+export interface Scenario {
+  name: string;
+  blocks: MempoolTx[][];
+  serial: BlockExecutor;
+  parallel: BlockExecutor & { parallel: { lastReport?: ExecutionReport } };
+  run(executor: BlockExecutor, txs: MempoolTx[]): Promise<BlockExecution>;
+  close(): Promise<void>;
+}
+
+export interface ScenarioResult {
+  serialTps: number;
+  parallelTps: number;
+  ratio: number;
+  reexecRate: number;
+}
+
+const comparable = (r: BlockExecution) => ({ receipts: r.receipts, writes: r.writes, gasUsed: r.gasUsed, vmHeader: r.vmHeader });
+
+export async function measure(s: Scenario, runs: number, warmup: number): Promise<ScenarioResult> {
+  const txs = s.blocks.reduce((n, b) => n + b.length, 0);
+  // Same results; then warm-up (worker start, plugin and code loading, and the JIT: every
+  // worker thread compiles the VM's code anew, which takes some thousand txs).
+  for (const block of s.blocks) {
+    const a = await s.run(s.serial, block);
+    const b = await s.run(s.parallel, block);
+    if (!isDeepStrictEqual(comparable(a), comparable(b))) throw new Error(`${s.name}: parallel results differ from serial`);
+    if (a.receipts.some((r) => r.status !== 'success'))
+      throw new Error(`${s.name}: a tx failed: ${a.receipts.find((r) => r.status !== 'success')?.error}`);
+  }
+  for (let i = 0; i < warmup; i++) {
+    for (const block of s.blocks) await s.run(s.serial, block);
+    for (const block of s.blocks) await s.run(s.parallel, block);
+  }
+  const serialTps: number[] = [];
+  const parallelTps: number[] = [];
+  const reexec: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    for (const block of s.blocks) await s.run(s.serial, block);
+    serialTps.push(txs / ((performance.now() - t) / 1000));
+    let re = 0;
+    const modes = new Set<string>();
+    t = performance.now();
+    for (const block of s.blocks) {
+      await s.run(s.parallel, block);
+      const report = s.parallel.parallel.lastReport;
+      re += report?.stats?.reexecutions ?? 0;
+      modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
+    }
+    parallelTps.push(txs / ((performance.now() - t) / 1000));
+    reexec.push(re / txs);
+    log(
+      `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
+        `(x${(parallelTps[i] / serialTps[i]).toFixed(2)}), re-executions ${(reexec[i] * 100).toFixed(1)}%, ${[...modes].join(', ')}`,
+    );
+  }
+  const serialM = median(serialTps);
+  const parallelM = median(parallelTps);
+  return {
+    serialTps: Math.round(serialM),
+    parallelTps: Math.round(parallelM),
+    ratio: Number((parallelM / serialM).toFixed(3)),
+    reexecRate: Number(median(reexec).toFixed(3)),
+  };
+}
+
+async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, workers: number): Promise<Scenario> {
+  const accounts = contention === 'low' ? txsPerBlock * 2 : txsPerBlock + 1;
+  const chain = await WasmTestChain.withToken(accounts);
+  const list: MempoolTx[][] = [];
+  for (let b = 0; b < blocks; b++) {
+    const block: MempoolTx[] = [];
+    for (let t = 0; t < txsPerBlock; t++) {
+      // low: tx t moves from account 2t to 2t+1 (disjoint); high: every tx pays the hot account 0.
+      const [from, to] = contention === 'low' ? [2 * t, 2 * t + 1] : [t + 1, 0];
+      block.push(callTx(accountAddress(from), 'token', 'transfer', [accountAddress(to), String(1 + ((b + t) % 5))]));
+    }
+    list.push(block);
+  }
+  const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers });
+  return {
+    name: `wasm ${contention}`,
+    blocks: list,
+    serial: chain.serial,
+    parallel,
+    run: (executor, txs) => executor.execute(chain.block(), txs, chain.state),
+    close: () => parallel.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(argValue(process.argv, 'runs') ?? 5);
+  const txs = Number(argValue(process.argv, 'txs') ?? 200);
+  const workers = Number(argValue(process.argv, 'workers') ?? 2);
+  const wasmBlocks = Number(argValue(process.argv, 'wasm-blocks') ?? 10);
+  const evmBlocks = Number(argValue(process.argv, 'evm-blocks') ?? 3);
+  const warmup = Number(argValue(process.argv, 'warmup') ?? 4);
+  const out: Record<string, number> = {};
+  const results: Record<string, ScenarioResult> = {};
+  for (const contention of ['low', 'high'] as const) {
+    if (!process.argv.includes('--skip-wasm')) {
+      const s = await wasmScenario(contention, txs, wasmBlocks, workers);
+      results[`wasm ${contention}`] = await measure(s, runs, warmup);
+      await s.close();
+    }
+    if (!process.argv.includes('--skip-evm')) {
+      const s = await evmScenario(contention, txs, evmBlocks, workers);
+      results[`evm ${contention}`] = await measure(s, runs, warmup);
+      await s.close();
+    }
+  }
+  console.log(`${txs} txs per block, ${workers} workers, medians of ${runs} runs (parallel tx/s / serial tx/s)`);
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(10)} serial ${r.serialTps} tx/s, parallel ${r.parallelTps} tx/s, ratio ${r.ratio}, re-executions per tx ${r.reexecRate}`,
+    );
+    const key = name.replace(/ (\w)/, (_, c: string) => c.toUpperCase());
+    out[`${key}Ratio`] = r.ratio;
+    out[`${key}SerialTps`] = r.serialTps;
+    out[`${key}ParallelTps`] = r.parallelTps;
+    out[`${key}ReexecRate`] = r.reexecRate;
+  }
+  const rate = (level: string) => Math.max(...['wasm', 'evm'].map((vm) => results[`${vm} ${level}`]?.reexecRate ?? 0));
+  console.log(
+    JSON.stringify({
+      evmLowRatio: out.evmLowRatio,
+      evmHighRatio: out.evmHighRatio,
+      wasmLowRatio: out.wasmLowRatio,
+      wasmHighRatio: out.wasmHighRatio,
+      reexecRateLow: rate('low'),
+      reexecRateHigh: rate('high'),
+      ...out,
+      workers,
+      txsPerBlock: txs,
+      runs,
+    }),
+  );
+}
+
+if (require.main === module) {
+  main()
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      process.stderr.write(`bench:parallel failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    });
+}

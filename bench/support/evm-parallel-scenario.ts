@@ -1,0 +1,86 @@
+/**
+ * bench:parallel's EVM scenarios: an ERC-20 (libs/vm-evm/test-fixtures/Token.sol) deployed and
+ * every account funded with ETH (genesis) and tokens, then blocks of signed transfers. As in the
+ * node, every tx is first decoded through the engine (what EvmIngress does: the sender is
+ * recovered once and cached), so neither executor pays for recovery.
+ */
+import { getCreateAddress, Interface } from 'ethers';
+import { EvmEngine, genesisWrites } from '@mesh/vm-evm';
+import { EvmCodeStore } from '../../libs/spn-node/src/evm/evm-code-store';
+import { EvmExecutor } from '../../libs/spn-node/src/evm/evm-executor';
+import type { MempoolTx } from '../../libs/spn-node/src/executor';
+import { StateCache } from '../../libs/spn-node/src/state-cache';
+import { compileFixtures } from '../../libs/vm-evm/test-fixtures/solidity';
+import type { Scenario } from '../parallel';
+import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './erc20';
+
+const GAS_LIMIT = 1_000_000_000n;
+
+export async function evmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, workers: number): Promise<Scenario> {
+  const token = compileFixtures().Token;
+  const iface = new Interface(token.abi as never);
+  // low: tx t of a block moves tokens from account 1 + 2t to 2 + 2t (each account in one tx);
+  // high: every tx pays the hot account 0.
+  const accounts = contention === 'low' ? 2 * txsPerBlock + 1 : txsPerBlock + 1;
+  const keys = Array.from({ length: accounts }, (_, i) => keyOf(i));
+  const owner = keys[0];
+  const engine = await EvmEngine.create({ chainId: CHAIN_ID });
+  const code = new EvmCodeStore({ query: async () => [] }, 'bench');
+  const state = new StateCache();
+  state.apply(genesisWrites(Object.fromEntries(keys.map((k) => [k.address, { balance: 1_000n * ETH }]))).writes);
+  const serial = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT });
+  const parallel = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT, parallel: { workers } });
+
+  let number = 0n;
+  let vmHeader: Record<string, unknown> | null = null;
+  let seq = 0;
+  const commit = async (raws: Uint8Array[]) => {
+    const r = await serial.execute(
+      blockCtx(++number, vmHeader),
+      raws.map((raw) => toMempool(raw, seq++)),
+      state,
+    );
+    const bad = r.receipts.find((x) => x.status !== 'success');
+    if (bad) throw new Error(`setup tx failed: ${bad.error}`);
+    state.apply(r.writes);
+    r.afterCommit?.();
+    vmHeader = { ...r.vmHeader!, gasUsed: String(GAS_LIMIT / 2n) }; // at the gas target: the base fee stays put
+  };
+  await commit([sign(owner, 0n, undefined, token.bytecode + iface.encodeDeploy(['Bench', 'B', 10n ** 30n]).slice(2), 3_000_000n)]);
+  const tokenAt = getCreateAddress({ from: owner.address, nonce: 0 }).toLowerCase();
+  const nonces = keys.map(() => 0n);
+  nonces[0] = 1n;
+  const funding: Uint8Array[] = [];
+  for (let i = 1; i < accounts; i++)
+    funding.push(sign(owner, nonces[0]++, tokenAt, iface.encodeFunctionData('transfer', [keys[i].address, 10n ** 24n]), 100_000n));
+  for (let i = 0; i < funding.length; i += 500) await commit(funding.slice(i, i + 500));
+
+  // The measured blocks: execution does not commit, so every block runs on the same state and a
+  // sender's nonce is the same in each (block b differs from block 0 only in the amounts).
+  const list: MempoolTx[][] = [];
+  for (let b = 0; b < blocks; b++) {
+    const block: MempoolTx[] = [];
+    for (let t = 0; t < txsPerBlock; t++) {
+      const [from, to] = contention === 'low' ? [1 + 2 * t, 2 + 2 * t] : [1 + t, 0];
+      const raw = sign(
+        keys[from],
+        nonces[from],
+        tokenAt,
+        iface.encodeFunctionData('transfer', [keys[to].address, BigInt(1 + ((b + t) % 5))]),
+        100_000n,
+      );
+      engine.decodeRawTx(raw); // ingress: recover the sender once
+      block.push(toMempool(raw, seq++));
+    }
+    list.push(block);
+  }
+  const ctx = blockCtx(number + 1n, vmHeader);
+  return {
+    name: `evm ${contention}`,
+    blocks: list,
+    serial,
+    parallel: parallel as EvmExecutor & { parallel: NonNullable<EvmExecutor['parallel']> },
+    run: (executor, txs) => executor.execute(ctx, txs, state),
+    close: () => parallel.close(),
+  };
+}
