@@ -31,7 +31,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-const mempoolTx = (nonce: bigint, to: string | undefined, data: string, gasLimit: bigint): MempoolTx => {
+const mempoolTx = (nonce: bigint, to: string | undefined, data: string, gasLimit: bigint, maxFeePerGas = 3_000_000_000n): MempoolTx => {
   const tx = createFeeMarket1559Tx(
     {
       chainId: CHAIN_ID,
@@ -39,7 +39,7 @@ const mempoolTx = (nonce: bigint, to: string | undefined, data: string, gasLimit
       to: to as `0x${string}` | undefined,
       data: data as `0x${string}`,
       gasLimit,
-      maxFeePerGas: 3_000_000_000n,
+      maxFeePerGas,
       maxPriorityFeePerGas: 1n,
     },
     { common: spnCommon(CHAIN_ID) },
@@ -109,5 +109,55 @@ describe('EVM code store and block persistence (real Postgres)', () => {
     await db.dataSource.transaction((em) => b2.persist!(em, { number: 2n, hash: '0xb2' }));
     const [{ count }] = await db.dataSource.query('SELECT count(*) AS count FROM spn_log WHERE spn_id = $1 AND block_no = 2', [SPN]);
     expect(Number(count)).toBe(1);
+  });
+
+  // The base fee rose while Alice's txs waited: the EVM refuses them (no nonce used). Ingress had
+  // counted their nonces; the block gives them back, unless later txs of hers are still pending.
+  it('a tx the EVM refuses at execution gives its nonce back to its sender', async () => {
+    const spn = 'evm-nonce';
+    const state = new StateCache();
+    state.apply(genesisWrites({ [alice]: { balance: 10n ** 20n } }).writes);
+    const executor = new EvmExecutor(engine, new EvmCodeStore(db.dataSource, spn), { coinbase: '0x' + '11'.repeat(20) });
+    const bob = '0x' + '22'.repeat(20);
+    // Parent at the gas target with a 5 gwei base fee: this block's base fee is 5 gwei, above the txs' 3 gwei cap.
+    const parent = { baseFeePerGas: '5000000000', gasLimit: '30000000', gasUsed: '15000000', logsBloom: '0x', coinbase: bob };
+    const ctx: BlockContext = { number: 1n, timeMs: 1_000n, parent: { number: 0n, hash: '0xb0', timeMs: 0n, vmHeader: parent } };
+    const txs = [0n, 1n, 2n].map((n) => mempoolTx(n, bob, '0x', 21_000n));
+    const nextNonce = async () =>
+      (await db.dataSource.query('SELECT next_nonce FROM spn_sender WHERE spn_id = $1 AND address = $2', [spn, alice]))[0].next_nonce;
+    await db.dataSource.query('INSERT INTO spn_sender (spn_id, address, next_nonce) VALUES ($1, $2, 3)', [spn, alice]);
+    for (const tx of txs) {
+      await db.dataSource.query('INSERT INTO spn_tx (spn_id, hash, kind, sender, nonce, body) VALUES ($1, $2, $3, $4, $5, $6)', [
+        spn,
+        tx.hash,
+        'evm',
+        tx.sender,
+        String(tx.nonce),
+        JSON.stringify(tx.body),
+      ]);
+    }
+    const markFailed = (hashes: string[]) =>
+      db.dataSource.query("UPDATE spn_tx SET status = 'failed' WHERE spn_id = $1 AND hash = ANY($2::text[])", [spn, hashes]);
+
+    // Block 1 holds txs 0 and 1 (tx 2 still pending): both refused; nonce 2 stays taken.
+    const b1 = await executor.execute(ctx, txs.slice(0, 2), state);
+    expect(b1.receipts.map((r) => r.error)).toEqual([
+      "max fee per gas 3000000000 is below the block's base fee 5000000000",
+      'nonce too high: transaction nonce 1, account nonce 0',
+    ]);
+    await db.dataSource.transaction(async (em) => {
+      await markFailed([txs[0].hash, txs[1].hash]); // what BlockProducer does before persist
+      await b1.persist!(em, { number: 1n, hash: '0xb1' });
+    });
+    expect(await nextNonce()).toBe('3');
+
+    // Block 2 refuses tx 2 as well: nothing of hers is pending, her next nonce is the EVM's, 0 again.
+    const b2 = await executor.execute({ ...ctx, number: 2n }, [txs[2]], state);
+    expect(b2.receipts[0].error).toBe('nonce too high: transaction nonce 2, account nonce 0');
+    await db.dataSource.transaction(async (em) => {
+      await markFailed([txs[2].hash]);
+      await b2.persist!(em, { number: 2n, hash: '0xb2' });
+    });
+    expect(await nextNonce()).toBe('0');
   });
 });

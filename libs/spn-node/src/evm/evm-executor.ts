@@ -204,6 +204,15 @@ export class EvmExecutor implements BlockExecutor {
     };
     const newCode = result.newCode;
     const spnId = this.code.spnId;
+    // Senders of txs the EVM refused (no nonce used: fee below the base fee, nonce, funds) with their nonce after the block.
+    const after: StateReader = { get: (key) => result.writes.get(key) ?? state.get(key) };
+    const refused = new Map<string, bigint>();
+    receipts.forEach((r, i) => {
+      const sender = txs[i].sender.toLowerCase();
+      if (r.gasUsed === '0' && r.error !== undefined && /^0x[0-9a-f]{40}$/.test(sender) && !refused.has(sender)) {
+        refused.set(sender, this.engine.getNonce(sender, after));
+      }
+    });
     return {
       receipts,
       writes: result.writes,
@@ -211,7 +220,10 @@ export class EvmExecutor implements BlockExecutor {
       included,
       vmHeader,
       report: this.parallel?.lastReport,
-      persist: (sql, b) => persistEvmBlock(sql, spnId, b.number, newCode, txs, receipts),
+      persist: async (sql, b) => {
+        await persistEvmBlock(sql, spnId, b.number, newCode, txs, receipts);
+        await releaseRefusedNonces(sql, spnId, refused);
+      },
       afterCommit: () => {
         for (const [hash, code] of newCode) this.code.add(hash, code);
         this.parallel?.committed(state, before, result.writes);
@@ -242,6 +254,31 @@ export class EvmExecutor implements BlockExecutor {
     }
     return this.engine.runBlock(input, txs, state, this.code);
   }
+}
+
+/**
+ * A tx the EVM refused at execution time (its fee fell below a risen base fee, or an earlier tx
+ * of its sender was refused) used no nonce, but ingress had counted it: the sender's next nonce
+ * goes back to what the EVM expects, unless txs of that sender are still pending (their nonces
+ * stay taken; when they too are refused, this runs again). Without it every later tx of the
+ * sender would fail "nonce too high". Rows are locked first, as ingress does, so a tx accepted
+ * meanwhile is counted.
+ */
+async function releaseRefusedNonces(sql: SqlRunner, spnId: string, refused: ReadonlyMap<string, bigint>): Promise<void> {
+  if (refused.size === 0) return;
+  const senders = [...refused.keys()].sort();
+  await sql.query('SELECT address FROM spn_sender WHERE spn_id = $1 AND address = ANY($2::text[]) ORDER BY address FOR UPDATE', [
+    spnId,
+    senders,
+  ]);
+  await sql.query(
+    `UPDATE spn_sender s
+        SET next_nonce = GREATEST(u.evm_nonce, COALESCE((SELECT max(t.nonce) + 1 FROM spn_tx t
+                                                         WHERE t.spn_id = $1 AND t.sender = s.address AND t.status = 'pending'), 0))
+       FROM unnest($2::text[], $3::bigint[]) AS u(address, evm_nonce)
+      WHERE s.spn_id = $1 AND s.address = u.address`,
+    [spnId, senders, senders.map((a) => String(refused.get(a)))],
+  );
 }
 
 /** New code (ON CONFLICT DO NOTHING: code is content-addressed) and the block's logs, one statement each. */
