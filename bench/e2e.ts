@@ -1,5 +1,5 @@
 /**
- * npm run bench:e2e -- [--txs N] [--runs R] [--senders S] [--compare]
+ * npm run bench:e2e -- [--txs N] [--runs R] [--senders S] [--compare] [--no-settle]
  *
  * Drives a devnet (separate processes: embedded PostgreSQL unless DATABASE_URL is set, the
  * mainnet, one Wasm SPN; `npm run build`, the dev circuits and the plugins must be built) with N
@@ -9,6 +9,7 @@
  * - proofs per minute: chunk proofs made / time from the first send until all settled.
  * - execution throughput: txs / time the SPN spent in its block executor (`GET /status`).
  * With --runs R > 1 each figure is the median over R runs (each on a fresh devnet).
+ * --no-settle stops each run once every tx is included (no settlement figures: they read 0).
  * --compare runs every measurement twice, with the SPN's default parallel executor and with
  * EXECUTOR_WORKERS=0 (serial), alternating, and prints both and their ratios. Each sender pays
  * its own receiver, so txs of different senders do not conflict (--senders, default 5).
@@ -37,6 +38,9 @@ function percentile(values: number[], p: number): number {
 }
 
 const median = (values: number[]) => percentile(values, 50);
+
+/** --no-settle: stop once every tx is included (soft and executor figures only; no settlement lag or proofs). */
+const SETTLE = !process.argv.includes('--no-settle');
 
 async function run(txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-bench-'));
@@ -71,9 +75,10 @@ async function run(txs: number, senderCount: number, spnEnv: Record<string, stri
 
     const includedAt = new Map<string, number>();
     const settledAt = new Map<string, number>();
-    while (settledAt.size < sent.length) {
+    const waitFor = SETTLE ? settledAt : includedAt;
+    while (waitFor.size < sent.length) {
       for (const tx of sent) {
-        if (settledAt.has(tx.hash)) continue;
+        if (waitFor.has(tx.hash)) continue;
         const info = await client.tx(tx.hash);
         const now = Date.now();
         if (info.status !== 'pending' && !includedAt.has(tx.hash)) includedAt.set(tx.hash, now);
@@ -87,10 +92,10 @@ async function run(txs: number, senderCount: number, spnEnv: Record<string, stri
     const lastIncluded = Math.max(...includedAt.values());
     const after = await client.status();
     let proofs = 0;
-    for (let n = batchesBefore + 1; n <= Number(after.lastBatch); n++) {
+    for (let n = batchesBefore + 1; SETTLE && n <= Number(after.lastBatch); n++) {
       proofs += ((await (await fetch(`${devnet.spnUrl}/batches/${n}`)).json()) as { chunks: number }).chunks;
     }
-    const lags = sent.map((t) => settledAt.get(t.hash)! - t.at);
+    const lags = SETTLE ? sent.map((t) => settledAt.get(t.hash)! - t.at) : [0];
     const execution = after.execution;
     const result = {
       execTps: execution && execution.executeMs > 0 ? execution.txs / (execution.executeMs / 1000) : 0,

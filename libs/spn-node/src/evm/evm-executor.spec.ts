@@ -111,7 +111,7 @@ describe('EvmExecutor', () => {
 
     const sql1 = new RecordingSql();
     await b1.persist!(sql1, { number: 1n, hash: '0xb1' });
-    expect(sql1.calls).toHaveLength(2);
+    expect(sql1.calls).toHaveLength(4);
     expect(sql1.calls[0].sql).toMatch(/INSERT INTO spn_evm_code[\s\S]*ON CONFLICT DO NOTHING/);
     const [spnId, hashes, codes] = sql1.calls[0].params as [string, string[], Buffer[]];
     expect(spnId).toBe('spn-evm-test');
@@ -128,6 +128,10 @@ describe('EvmExecutor', () => {
       [tokenAddress],
     ]);
     expect((logParams[6] as string[])[0]).toBe(iface.getEvent('Transfer')!.topicHash);
+    // The junk row used no nonce: Bob's next nonce goes back to what the EVM expects (1, after his payment), rows locked first.
+    expect(sql1.calls[2].sql).toMatch(/FROM spn_sender[\s\S]*FOR UPDATE/);
+    expect(sql1.calls[3].sql).toMatch(/UPDATE spn_sender/);
+    expect(sql1.calls[3].params).toEqual(['spn-evm-test', [bob.address.toLowerCase()], ['1']]);
 
     // Commit: the node applies the writes and runs afterCommit.
     expect(state.get(0n)).toBe(0n);
@@ -167,7 +171,8 @@ describe('EvmExecutor', () => {
 
     const sql2 = new RecordingSql();
     await b2.persist!(sql2, { number: 2n, hash: '0xb2' });
-    expect(sql2.calls).toHaveLength(1); // no new code
+    expect(sql2.calls).toHaveLength(3); // no new code; logs; Alice's refused replay: her next nonce is set to at least the EVM's (3)
+    expect(sql2.calls[2].params).toEqual(['spn-evm-test', [alice.address.toLowerCase()], ['3']]);
     const [, blockNo, logIndex, , txIndex] = sql2.calls[0].params as [string, string, number[], string[], number[]];
     expect([blockNo, logIndex, txIndex]).toEqual(['2', [0, 1], [0, 2]]);
 
