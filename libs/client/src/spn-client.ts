@@ -3,6 +3,7 @@ import {
   signWasmCall,
   signWasmDeploy,
   type SignedWasmCallJson,
+  type SpnExecutionView,
   type SpnStatusView,
   type TxStatus,
   type TxView,
@@ -13,19 +14,7 @@ import { requestJson } from './http';
 /** A tx as the SPN reports it. */
 export type TxInfo = TxView;
 /** `GET /status`: chain figures plus how the node has executed blocks since it started. */
-export type SpnStatus = SpnStatusView & {
-  spnId: string;
-  vm: 'wasm' | 'evm';
-  execution?: {
-    blocks: number;
-    txs: number;
-    executeMs: number;
-    parallelBlocks: number;
-    serialBlocks: number;
-    reexecutions: number;
-    workers: number;
-  };
-};
+export type SpnStatus = SpnStatusView & { spnId: string; vm: 'wasm' | 'evm'; execution?: SpnExecutionView };
 
 /** Typed client of a Wasm SPN node's REST API, signing what it sends. */
 export class SpnClient {

@@ -23,6 +23,19 @@ export interface TxView {
   batchNo: string | null;
 }
 
+/** How an SPN node has executed blocks since it started (`GET /status` -> execution). */
+export interface SpnExecutionView {
+  blocks: number;
+  txs: number;
+  /** Time spent in the block executor (ms). */
+  executeMs: number;
+  parallelBlocks: number;
+  serialBlocks: number;
+  reexecutions: number;
+  /** Execution worker threads (0: serial). */
+  workers: number;
+}
+
 export interface SpnStatusView {
   height: string;
   stateRoot: string | null;

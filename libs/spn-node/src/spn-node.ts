@@ -1,3 +1,4 @@
+import type { SpnExecutionView } from '@mesh/core';
 import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { Wallet } from 'ethers';
@@ -16,16 +17,8 @@ import { Settler } from './settler';
 import { SpnQueries } from './spn-queries';
 import { StateCache } from './state-cache';
 
-/** Execution figures since start (`GET /status` -> execution). */
-export interface ExecutionTotals {
-  blocks: number;
-  txs: number;
-  /** Time spent in the block executor. */
-  executeMs: number;
-  parallelBlocks: number;
-  serialBlocks: number;
-  reexecutions: number;
-}
+/** Execution figures since start (`GET /status` -> execution), workers aside. */
+export type ExecutionTotals = Omit<SpnExecutionView, 'workers'>;
 
 export interface SpnNodeLogger {
   log(message: string): void;
@@ -183,7 +176,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
   }
 
   /** Block execution since the node started: how many blocks ran in parallel or serially, time spent, re-executions. */
-  executionTotals(): ExecutionTotals & { workers: number } {
+  executionTotals(): SpnExecutionView {
     return {
       ...this.execution,
       executeMs: Math.round(this.execution.executeMs * 10) / 10,
