@@ -28,7 +28,7 @@ describe('loadSpnConfig', () => {
       batchMaxMs: 5000,
       provers: 1,
       executorWorkers: availableParallelism(),
-      parallelMinTxs: 16,
+      parallelMinTxs: 64,
     });
   });
 
@@ -110,8 +110,8 @@ describe('loadSpnConfig with VM=evm', () => {
     expect(config.evm!.chainId).toBe(88001n);
   });
 
-  it('takes EXECUTOR_WORKERS (0 = serial) and PARALLEL_MIN_TXS, defaulting to one worker per core and 16', () => {
-    expect(loadSpnConfig({})).toMatchObject({ executorWorkers: availableParallelism(), parallelMinTxs: 16 });
+  it('takes EXECUTOR_WORKERS (0 = serial) and PARALLEL_MIN_TXS, defaulting to one worker per core and 64', () => {
+    expect(loadSpnConfig({})).toMatchObject({ executorWorkers: availableParallelism(), parallelMinTxs: 64 });
     expect(loadSpnConfig({ EXECUTOR_WORKERS: '0', PARALLEL_MIN_TXS: '50' })).toMatchObject({ executorWorkers: 0, parallelMinTxs: 50 });
   });
 

@@ -121,7 +121,7 @@ const schema = Joi.object<SpnEnv>({
   BATCH_MAX_MS: int(0, 3_600_000, 5_000),
   PROVERS: int(1, 16, 1),
   EXECUTOR_WORKERS: int(0, 64, availableParallelism()),
-  PARALLEL_MIN_TXS: int(1, 100_000, 16),
+  PARALLEL_MIN_TXS: int(1, 100_000, 64),
 });
 
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */

@@ -20,7 +20,7 @@ export interface ParallelExecutorOptions {
   localEngine: () => Promise<TxEngine> | TxEngine;
   /** Worker threads; default the number of cores. */
   workers?: number;
-  /** Blocks with fewer txs run serially (no worker round trips); default 16. */
+  /** Blocks with fewer txs run serially (no worker round trips); default 64. */
   minParallelTxs?: number;
   /** Most txs in one worker task; default 32. */
   maxTaskTxs?: number;
@@ -95,7 +95,7 @@ export class ParallelExecutor {
     this.workerCount = options.workers ?? availableParallelism();
     if (!Number.isInteger(this.workerCount) || this.workerCount < 1)
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
-    this.minParallelTxs = options.minParallelTxs ?? 16;
+    this.minParallelTxs = options.minParallelTxs ?? 64;
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
   }
 

@@ -74,6 +74,8 @@ export interface BlockExecutor {
 export interface SpnVm {
   readonly kind: 'wasm' | 'evm';
   readonly executor: BlockExecutor;
+  /** Starts what the VM runs beside the sequencer (execution worker threads), so the first blocks do not wait for it. */
+  warmUp?(): Promise<void>;
   /** Releases what the VM holds (execution worker threads). */
   close?(): Promise<void>;
 }

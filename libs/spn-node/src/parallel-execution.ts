@@ -51,6 +51,11 @@ export class ParallelExecution {
     if (snapshot && before !== undefined) this.executor.committed(before, snapshot.version, writes, payload);
   }
 
+  /** Starts the worker threads now (otherwise the first parallel block waits for them). */
+  start(): Promise<void> {
+    return this.executor.start();
+  }
+
   close(): Promise<void> {
     return this.executor.close();
   }

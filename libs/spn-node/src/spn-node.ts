@@ -42,7 +42,7 @@ export interface SpnNodeOptions {
   provers: number;
   /**
    * Parallel execution (libs/executor): worker threads (0 = every block serially; default: one
-   * per core) and the block size below which a block runs serially (default 16).
+   * per core) and the block size below which a block runs serially (default 64).
    */
   execution?: { workers: number; minParallelTxs?: number };
   logger: SpnNodeLogger;
@@ -173,6 +173,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     );
     this.loops.push(blocks, batches, ...proving, settle);
     for (const loop of this.loops) loop.start();
+    // Execution workers start beside the loops (a failure only means blocks run serially until a block retries them).
+    this.vm.warmUp?.().catch((err: unknown) => logger.warn(`execution workers did not start: ${(err as Error)?.message ?? String(err)}`));
   }
 
   /** Block execution since the node started: how many blocks ran in parallel or serially, time spent, re-executions. */

@@ -55,6 +55,10 @@ export class EvmVm implements SpnVm {
     private readonly evmExecutor: EvmExecutor,
   ) {}
 
+  async warmUp(): Promise<void> {
+    await this.evmExecutor.parallel?.start();
+  }
+
   /** Stops the parallel executor's worker threads. */
   async close(): Promise<void> {
     await this.evmExecutor.close();

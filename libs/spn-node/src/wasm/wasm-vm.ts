@@ -39,6 +39,10 @@ export class WasmVm implements SpnVm {
     return this.registry.list();
   }
 
+  async warmUp(): Promise<void> {
+    if (this.executor instanceof ParallelWasmExecutor) await this.executor.parallel.start();
+  }
+
   async close(): Promise<void> {
     if (this.executor instanceof ParallelWasmExecutor) await this.executor.close();
   }
