@@ -202,7 +202,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     const ex = executor(2);
     const state = new TestState();
     state.apply(new Map([[1n, 11n]]));
-    const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [BigInt(i % 5)], writes: [BigInt(i % 4)], work: 2_000 }));
+    // Conflict-free, so no tx moves to the main thread: tx 17 surely runs in a worker.
+    const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work: 2_000 }));
     const before = new Map(state.values);
     ex.crashWorkerAt(17);
     const out = await ex.run(null, txs, state);
