@@ -38,12 +38,7 @@ import { StateCache } from '../libs/spn-node/src/state-cache';
 import { compileFixtures } from '../libs/vm-evm/test-fixtures/solidity';
 import { argValue } from '../scripts/cli-args';
 import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './support/erc20';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from './support/median';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 

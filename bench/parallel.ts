@@ -20,12 +20,7 @@ import { ParallelWasmExecutor, type ExecutionReport } from '@mesh/spn-node';
 import { accountAddress, callTx, WasmTestChain } from '../libs/spn-node/test-fixtures/wasm-token-chain';
 import { argValue } from '../scripts/cli-args';
 import { evmScenario } from './support/evm-parallel-scenario';
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from './support/median';
 
 export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 

@@ -22,12 +22,7 @@ import {
   releaseCurve,
 } from '@mesh/zk';
 import { argValue } from '../scripts/cli-args';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from './support/median';
 
 async function timed(run: () => unknown): Promise<number> {
   const started = performance.now();

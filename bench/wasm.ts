@@ -12,12 +12,7 @@ import { readFileSync } from 'node:fs';
 import { buildPlugin } from '@mesh/sdk-as';
 import { CallContext, ExecutionResult, MemoryStorage, PreparedPlugin, WasmRuntime } from '@mesh/vm-wasm';
 import { argValue } from '../scripts/cli-args';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from './support/median';
 
 const address = (i: number) => '0x' + (i + 1).toString(16).padStart(40, '0');
 const OWNER = '0x' + 'ab'.repeat(20);
