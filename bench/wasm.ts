@@ -3,7 +3,7 @@
  *
  * Token transfers per second through the Wasm runtime: the example token plugin
  * (libs/sdk-as/examples/token), prepared once with metering and once without, running the same
- * transfers from the same starting state. Each call is a full `execute` (fresh instance,
+ * transfers from the same starting state. Each call is a full `execute` (instance reset to its fresh state,
  * argument encoding, host calls, writes applied to an in-memory state between calls). Runs
  * alternate metered / unmetered so that machine noise hits both; figures are medians.
  * The last line is one JSON object: meteredTps, unmeteredTps, ratio (metered / unmetered).

@@ -455,6 +455,112 @@ describe('robustness', () => {
   });
 });
 
+describe('instance reuse', () => {
+  // Mutable globals (i32, i64, f64), a data segment, a table: every call must see them as a new
+  // instance would, whatever the previous call did before it stopped.
+  const STATEFUL = `(module ${HOST}
+    (memory (export "memory") 1 4)
+    (data (i32.const 16) "seed")
+    (global $n (mut i32) (i32.const 7))
+    (global $w (mut i64) (i64.const -3))
+    (global $f (mut f64) (f64.const 1.5))
+    (table 2 funcref)
+    (elem (i32.const 0) $one $two)
+    (type $t (func (result i32)))
+    (func $one (result i32) (i32.const 1))
+    (func $two (result i32) (i32.const 2))
+    (func $dirty
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (global.set $w (i64.mul (global.get $w) (i64.const 5)))
+      (global.set $f (f64.add (global.get $f) (f64.const 2)))
+      (i32.store (i32.const 16) (i32.const -1))
+      (i32.store (i32.const 4000) (i32.add (i32.load (i32.const 4000)) (i32.const 1))))
+    (func $deep (param $d i32) (if (local.get $d) (then (call $deep (i32.sub (local.get $d) (i32.const 1))))))
+    (func (export "report")
+      (call $dirty)
+      (i32.store (i32.const 100) (global.get $n))
+      (i64.store (i32.const 104) (global.get $w))
+      (f64.store (i32.const 112) (global.get $f))
+      (i32.store (i32.const 120) (i32.load (i32.const 4000)))
+      (i32.store (i32.const 124) (call_indirect (type $t) (i32.const 1)))
+      (i32.store (i32.const 128) (memory.size))
+      (call $ret (i32.const 16) (i32.const 116)))
+    (func (export "dirtyAndTrap") (call $dirty) (unreachable))
+    (func (export "dirtyAndRevert") (call $dirty) (call $revert (i32.const 16) (i32.const 4)))
+    (func (export "dirtyAndSpin") (call $dirty) (loop $l (br $l)))
+    (func (export "dirtyAndRecurse") (call $dirty) (call $deep (i32.const 1000000)))
+    (func (export "dirtyAndGrow") (call $dirty) (drop (memory.grow (i32.const 1))))
+    (func (export "dirtyAndGrowTooFar") (call $dirty) (drop (memory.grow (i32.const 100))) (unreachable)))`;
+
+  it('a resettable plugin keeps its instance, and every call still starts from the fresh state', () => {
+    const plugin = runtime.prepare(wat(STATEFUL));
+    expect(plugin.resetGlobals).toBeDefined();
+    const first = runtime.execute(plugin, 'report', [], ctx(), new MemoryStorage());
+    expect(first.status).toBe('success');
+    const out = Buffer.from(first.returnData);
+    expect(out.readInt32LE(100 - 16)).toBe(8);
+    expect(out.readBigInt64LE(104 - 16)).toBe(-15n);
+    expect(out.readDoubleLE(112 - 16)).toBe(3.5);
+    expect(out.readInt32LE(120 - 16)).toBe(1);
+    expect(out.readInt32LE(124 - 16)).toBe(2);
+    expect(plugin.live).toBeDefined();
+    const dirty = ['dirtyAndTrap', 'dirtyAndRevert', 'dirtyAndSpin', 'dirtyAndRecurse', 'dirtyAndGrow', 'dirtyAndGrowTooFar', 'report'];
+    for (const method of dirty) {
+      const r = runtime.execute(plugin, method, [], ctx({ gasLimit: 200_000n }), new MemoryStorage());
+      expect(r.status === 'success' || method !== 'report').toBe(true);
+      expect(runtime.execute(plugin, 'report', [], ctx(), new MemoryStorage())).toEqual(first);
+    }
+  });
+
+  it('gives the same results as a new instance per call, call after call (differential)', () => {
+    const reused = runtime.prepare(code);
+    expect(reused.resetGlobals).toBeDefined();
+    const methods = reused.methods;
+    const a = new MemoryStorage();
+    const b = new MemoryStorage();
+    let seed = 99;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 120; i++) {
+      const method = methods[rand(methods.length)];
+      const c = ctx({ gasLimit: BigInt(2_000 + rand(400_000)) });
+      const x = runtime.execute(reused, method, [String(rand(9))], c, a);
+      // A new runtime and a new load: nothing can be left over from an earlier call.
+      const fresh = new WasmRuntime();
+      const y = fresh.execute(fresh.load(reused.meteredCode), method, [String(rand(9))], c, b);
+      expect(x).toEqual(y);
+      a.apply(x);
+      b.apply(y);
+    }
+  });
+
+  it('a plugin whose code can drop segments or change tables gets a new instance per call', () => {
+    const plugin = runtime.prepare(
+      wat(`(module ${HOST} (memory (export "memory") 1 4) (data $p "once")
+        (func (export "take") (memory.init $p (i32.const 0) (i32.const 0) (i32.const 4)) (data.drop $p)
+          (call $ret (i32.const 0) (i32.const 4))))`),
+    );
+    expect(plugin.resetGlobals).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      const r = runtime.execute(plugin, 'take', [], ctx(), new MemoryStorage());
+      expect(r.status).toBe('success');
+      expect(text(r.returnData)).toBe('once');
+    }
+    expect(plugin.live).toBeUndefined();
+  });
+
+  it('an instance is only reused by the runtime whose host functions it imports', () => {
+    const plugin = runtime.prepare(wat(STATEFUL));
+    const other = new WasmRuntime();
+    const x = runtime.execute(plugin, 'report', [], ctx(), new MemoryStorage());
+    const y = other.execute(plugin, 'report', [], ctx({ caller: '0x' + 'b2'.repeat(20) }), new MemoryStorage());
+    expect(y).toEqual(x);
+    expect(runtime.execute(plugin, 'report', [], ctx(), new MemoryStorage())).toEqual(x);
+  });
+});
+
 describe('load', () => {
   it('loads stored metered code without re-instrumenting it, with the same behaviour', () => {
     const prepared = runtime.prepare(code);

@@ -8,6 +8,7 @@ import { Wasm, WasmGlobal, WasmInstance, WasmMemory, WasmModule } from './wasm/a
 import { WasmFormatError } from './wasm/binary';
 import { EXPORT_GAS, EXPORT_OOM, EXPORT_STACK, EXPORT_START, instrument, MEMORY_IMPORT, META_SECTION } from './wasm/instrument';
 import { EXTERNAL, Limits, ParsedModule, parseModule } from './wasm/module';
+import { resetGlobalExport, resettableGlobals, resettableModule } from './wasm/reset';
 
 export interface WasmRuntimeOptions {
   /** Memory cap in 64 KiB pages; default 16 (1 MiB). */
@@ -36,8 +37,10 @@ const MAX_GAS_LIMIT = 2n ** 63n - 1n;
 export class PreparedPlugin {
   /** @internal */
   readonly methodSet: ReadonlySet<string>;
-  /** @internal A zeroed-on-use memory of the initial size, kept between calls. */
+  /** @internal A zeroed-on-use memory of the initial size, kept between calls (plugins that are not resettable). */
   spareMemory: WasmMemory | undefined;
+  /** @internal The instance kept between calls of a resettable plugin, with its fresh state. */
+  live: LiveInstance | undefined;
 
   /** @internal */
   constructor(
@@ -53,9 +56,25 @@ export class PreparedPlugin {
     /** @internal */ readonly hasStart: boolean,
     /** @internal Initial memory in pages. */ readonly initialPages: number,
     /** @internal Memory maximum in pages (the module's own, or the runtime's cap if lower). */ readonly maxPages: number,
+    /** @internal Mutable globals to restore when reusing an instance; undefined: a new instance per call. */
+    readonly resetGlobals: readonly number[] | undefined,
   ) {
     this.methodSet = new Set(methods);
   }
+}
+
+/**
+ * An instance reused across calls, and what it looked like right after instantiation: restoring
+ * `memorySnapshot` and `globalValues` gives exactly the state of a new instance (wasm/reset.ts).
+ * It is bound to the runtime whose host functions it imports.
+ */
+interface LiveInstance {
+  runtime: WasmRuntime;
+  instance: WasmInstance;
+  memory: WasmMemory;
+  memorySnapshot: Uint8Array;
+  globals: WasmGlobal<unknown>[];
+  globalValues: unknown[];
 }
 
 /** Stops a call from inside a host function; carries the status the receipt gets. */
@@ -297,9 +316,12 @@ export class WasmRuntime {
   }
 
   private compile(m: ParsedModule, code: Uint8Array, codeHash: string, size: number): PreparedPlugin {
+    // `m` is the uploaded module when preparing; reuse is decided on the code that runs.
+    const metered = m.memories.length === 0 ? m : this.parse(code);
+    const resetGlobals = resettableGlobals(metered);
     let module: WasmModule;
     try {
-      module = new Wasm.Module(code);
+      module = new Wasm.Module(resetGlobals ? resettableModule(code, metered, resetGlobals) : code);
     } catch (e) {
       // Instrumentation produced an invalid module: a bug here, not in the plugin.
       throw new Error(`vm-wasm: instrumented module does not compile (${(e as Error).message}); original size ${size} bytes`);
@@ -314,7 +336,7 @@ export class WasmRuntime {
     const hasStart = m.start !== undefined || m.exports.some((e) => e.name === EXPORT_START);
     const memory = this.memoryLimits(m, m.memories.length === 0);
     const maxPages = Math.min(memory.max ?? this.maxMemoryPages, this.maxMemoryPages);
-    return new PreparedPlugin(methods, code, codeHash, hasInit, module, this.meteringKey, hasStart, memory.min, maxPages);
+    return new PreparedPlugin(methods, code, codeHash, hasInit, module, this.meteringKey, hasStart, memory.min, maxPages, resetGlobals);
   }
 
   private checkPlugin(plugin: PreparedPlugin): void {
@@ -362,21 +384,34 @@ export class WasmRuntime {
     this.blockTime = BigInt.asIntN(64, ctx.blockTime);
     this.gas = undefined;
 
-    // The memory a fresh instance would have: the initial pages, all zero (the data segments are
-    // written by instantiation). A memory that grew during its call is not reused.
-    let memory = plugin.spareMemory;
-    plugin.spareMemory = undefined;
     const initialBytes = plugin.initialPages * PAGE_BYTES;
-    if (memory === undefined || memory.buffer.byteLength !== initialBytes) {
-      memory = new Wasm.Memory({ initial: plugin.initialPages, maximum: plugin.maxPages });
+    let live = plugin.live?.runtime === this ? plugin.live : undefined;
+    let memory: WasmMemory;
+    if (live) {
+      // Back to the state of a fresh instance (whatever the previous call did, even if it trapped).
+      memory = live.memory;
+      new Uint8Array(memory.buffer).set(live.memorySnapshot);
+      for (let i = 0; i < live.globals.length; i++) live.globals[i].value = live.globalValues[i];
     } else {
-      new Uint8Array(memory.buffer).fill(0);
+      // The memory a fresh instance would have: the initial pages, all zero (the data segments are
+      // written by instantiation). A memory that grew during its call is not reused.
+      const spare = plugin.spareMemory;
+      plugin.spareMemory = undefined;
+      if (spare === undefined || spare.buffer.byteLength !== initialBytes) {
+        memory = new Wasm.Memory({ initial: plugin.initialPages, maximum: plugin.maxPages });
+      } else {
+        memory = spare;
+        new Uint8Array(memory.buffer).fill(0);
+      }
     }
     this.memory = memory;
 
-    let instance: WasmInstance | undefined;
+    let instance: WasmInstance | undefined = live?.instance;
     try {
-      instance = new Wasm.Instance(plugin.module, { mesh: this.mesh, env: this.env, [MEMORY_IMPORT.module]: { memory } });
+      if (instance === undefined) {
+        instance = new Wasm.Instance(plugin.module, { mesh: this.mesh, env: this.env, [MEMORY_IMPORT.module]: { memory } });
+        if (plugin.resetGlobals) live = this.keepLive(plugin, instance, memory);
+      }
       const ex = instance.exports;
       if (this.metering) {
         this.gas = ex[EXPORT_GAS] as WasmGlobal<bigint>;
@@ -408,10 +443,29 @@ export class WasmRuntime {
       if (e instanceof RangeError) return result('trap', this.used(gasLimit), `host stack exhausted: ${e.message}`);
       throw e;
     } finally {
-      if (memory.buffer.byteLength === initialBytes) plugin.spareMemory = memory;
+      // A memory that grew cannot give a fresh instance's state: drop it, and its instance.
+      const sameSize = memory.buffer.byteLength === initialBytes;
+      if (live) {
+        if (!sameSize) plugin.live = undefined;
+      } else if (sameSize) plugin.spareMemory = memory;
       this.storage = undefined as unknown as StorageView;
       this.memory = undefined as unknown as WasmMemory;
     }
+  }
+
+  /** Keeps a just-created instance of a resettable plugin, with a snapshot of its fresh state. */
+  private keepLive(plugin: PreparedPlugin, instance: WasmInstance, memory: WasmMemory): LiveInstance {
+    const globals = plugin.resetGlobals!.map((g) => instance.exports[resetGlobalExport(g)] as WasmGlobal<unknown>);
+    const live: LiveInstance = {
+      runtime: this,
+      instance,
+      memory,
+      memorySnapshot: new Uint8Array(memory.buffer).slice(),
+      globals,
+      globalValues: globals.map((g) => g.value),
+    };
+    plugin.live = live;
+    return live;
   }
 
   private used(gasLimit: bigint): bigint {
