@@ -17,6 +17,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { BlockExecution, BlockExecutor, MempoolTx } from '@mesh/spn-node';
 import { ParallelWasmExecutor, type ExecutionReport } from '@mesh/spn-node';
+import type { ParallelTuning } from '@mesh/executor';
 import { accountAddress, callTx, WasmTestChain } from '../libs/spn-node/test-fixtures/wasm-token-chain';
 import { argValue } from '../scripts/cli-args';
 import { evmScenario } from './support/evm-parallel-scenario';
@@ -33,6 +34,9 @@ export interface Scenario {
   run(executor: BlockExecutor, txs: MempoolTx[]): Promise<BlockExecution>;
   close(): Promise<void>;
 }
+
+/** The parallel executor's settings under test (`--workers`, `--coordinator on|off`, `--tasks-per-worker`). */
+export type BenchTuning = ParallelTuning & { workers: number };
 
 export interface ScenarioResult {
   serialTps: number;
@@ -83,15 +87,17 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   }
   const serialM = median(serialTps);
   const parallelM = median(parallelTps);
+  // The ratio is the median of each run's own ratio: a run's serial and parallel halves are
+  // measured back to back, so slow drifts of this machine's speed cancel within a run.
   return {
     serialTps: Math.round(serialM),
     parallelTps: Math.round(parallelM),
-    ratio: Number((parallelM / serialM).toFixed(3)),
+    ratio: Number(median(parallelTps.map((p, i) => p / serialTps[i])).toFixed(3)),
     reexecRate: Number(median(reexec).toFixed(3)),
   };
 }
 
-async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, workers: number): Promise<Scenario> {
+async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, tuning: BenchTuning): Promise<Scenario> {
   const accounts = contention === 'low' ? txsPerBlock * 2 : txsPerBlock + 1;
   const chain = await WasmTestChain.withToken(accounts);
   const list: MempoolTx[][] = [];
@@ -104,7 +110,7 @@ async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blo
     }
     list.push(block);
   }
-  const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers });
+  const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, tuning);
   return {
     name: `wasm ${contention}`,
     blocks: list,
@@ -122,16 +128,21 @@ async function main(): Promise<void> {
   const wasmBlocks = Number(argValue(process.argv, 'wasm-blocks') ?? 10);
   const evmBlocks = Number(argValue(process.argv, 'evm-blocks') ?? 3);
   const warmup = Number(argValue(process.argv, 'warmup') ?? 4);
+  const tuning: BenchTuning = {
+    workers,
+    coordinatorExecutes: argValue(process.argv, 'coordinator') !== 'off',
+    ...(argValue(process.argv, 'tasks-per-worker') ? { tasksPerWorker: Number(argValue(process.argv, 'tasks-per-worker')) } : {}),
+  };
   const out: Record<string, number> = {};
   const results: Record<string, ScenarioResult> = {};
   for (const contention of ['low', 'high'] as const) {
     if (!process.argv.includes('--skip-wasm')) {
-      const s = await wasmScenario(contention, txs, wasmBlocks, workers);
+      const s = await wasmScenario(contention, txs, wasmBlocks, tuning);
       results[`wasm ${contention}`] = await measure(s, runs, warmup);
       await s.close();
     }
     if (!process.argv.includes('--skip-evm')) {
-      const s = await evmScenario(contention, txs, evmBlocks, workers);
+      const s = await evmScenario(contention, txs, evmBlocks, tuning);
       results[`evm ${contention}`] = await measure(s, runs, warmup);
       await s.close();
     }

@@ -11,12 +11,12 @@ import { EvmExecutor } from '../../libs/spn-node/src/evm/evm-executor';
 import type { MempoolTx } from '../../libs/spn-node/src/executor';
 import { StateCache } from '../../libs/spn-node/src/state-cache';
 import { compileFixtures } from '../../libs/vm-evm/test-fixtures/solidity';
-import type { Scenario } from '../parallel';
+import type { BenchTuning, Scenario } from '../parallel';
 import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './erc20';
 
 const GAS_LIMIT = 1_000_000_000n;
 
-export async function evmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, workers: number): Promise<Scenario> {
+export async function evmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, tuning: BenchTuning): Promise<Scenario> {
   const token = compileFixtures().Token;
   const iface = new Interface(token.abi as never);
   // low: tx t of a block moves tokens from account 1 + 2t to 2 + 2t (each account in one tx);
@@ -29,7 +29,7 @@ export async function evmScenario(contention: 'low' | 'high', txsPerBlock: numbe
   const state = new StateCache();
   state.apply(genesisWrites(Object.fromEntries(keys.map((k) => [k.address, { balance: 1_000n * ETH }]))).writes);
   const serial = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT });
-  const parallel = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT, parallel: { workers } });
+  const parallel = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT, parallel: tuning });
 
   let number = 0n;
   let vmHeader: Record<string, unknown> | null = null;

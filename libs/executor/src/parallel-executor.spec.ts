@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TxResult } from './engine';
-import { ParallelExecutor, type SnapshotState } from './parallel-executor';
+import { ParallelExecutor, SpeedChoice, type SnapshotState } from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
 
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
@@ -89,12 +89,14 @@ function mergedWrites(results: readonly TxResult[]): Map<bigint, bigint> {
 }
 
 const executors: ParallelExecutor[] = [];
-function executor(workers: number): ParallelExecutor {
+function executor(workers: number, coordinatorExecutes = true): ParallelExecutor {
   const ex = new ParallelExecutor({
     engineModule: ENGINE,
     engineOptions: {},
     localEngine: () => new KvEngine(),
     workers,
+    coordinatorExecutes,
+    adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
   });
@@ -106,10 +108,18 @@ afterAll(async () => {
 });
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
-  for (const workers of [1, 2, 4]) {
+  for (const [workers, coordinator] of [
+    [1, true],
+    [2, true],
+    [4, true],
+    [1, false],
+    [2, false],
+    [4, false],
+  ] as const) {
     for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
-      it(`${workers} worker(s), ${contention} contention: identical results, block after block`, async () => {
-        const ex = executor(workers);
+      const who = coordinator ? ' + the coordinator' : ' only';
+      it(`${workers} worker(s)${who}, ${contention} contention: identical results, block after block`, async () => {
+        const ex = executor(workers, coordinator);
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
@@ -155,6 +165,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       localEngine: () => new KvEngine(),
       workers: 2,
       minParallelTxs: 1,
+      adaptive: false,
     });
     executors.push(ex);
     const state = new TestState();
@@ -185,6 +196,49 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(out).toMatchObject({ kind: 'serial', reason: 'tx 13: kv tx marked serial-only' });
   });
 
+  it('adaptive: runs blocks in this thread alone when that is faster per tx, probes the workers again, same results', async () => {
+    const ex = new ParallelExecutor({
+      engineModule: ENGINE,
+      engineOptions: {},
+      localEngine: () => new KvEngine(),
+      workers: 2,
+      minParallelTxs: 1,
+      probeEvery: 4,
+    });
+    executors.push(ex);
+    const state = new TestState();
+    const modes: string[] = [];
+    // Trivial txs: a worker round trip costs far more than running them here.
+    for (let b = 0; b < 12; b++) {
+      const txs: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(i)], writes: [BigInt(100 + i)] }));
+      const expected = runKvSerially(txs, state.values);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.results.map((r) => r.output)).toEqual(expected.results);
+      modes.push(out.stats.mode);
+      const before = state.version;
+      state.apply(expected.writes);
+      ex.committed(before, state.version, expected.writes);
+    }
+    expect(modes.slice(0, 2)).toEqual(['parallel', 'local']); // each measured once
+    expect(modes.filter((m) => m === 'local').length).toBeGreaterThanOrEqual(8);
+    expect(modes.slice(2).filter((m) => m === 'parallel').length).toBeGreaterThanOrEqual(2); // probes
+  });
+
+  it('SpeedChoice: the faster mode wins, the other is probed every probeEvery blocks', () => {
+    const c = new SpeedChoice(true, 4);
+    const seq: boolean[] = [];
+    for (let b = 0; b < 10; b++) {
+      const local = c.chooseLocal();
+      seq.push(local);
+      c.note(local ? 'local' : 'workers', local ? 0.01 : 0.05);
+    }
+    expect(seq).toEqual([false, true, true, false, true, true, true, false, true, true]);
+    const off = new SpeedChoice(false, 4);
+    expect(Array.from({ length: 5 }, () => off.chooseLocal())).toEqual([false, false, false, false, false]);
+  });
+
   it('small blocks run serially (below minParallelTxs)', async () => {
     const ex = new ParallelExecutor({
       engineModule: ENGINE,
@@ -198,20 +252,26 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(out).toMatchObject({ kind: 'serial', reason: 'small block (1 txs < 8)' });
   });
 
-  it('a worker that dies mid-block: the block goes serial, nothing is half-applied, the next block runs in parallel again', async () => {
-    const ex = executor(2);
-    const state = new TestState();
-    state.apply(new Map([[1n, 11n]]));
-    // Conflict-free, so no tx moves to the main thread: tx 17 surely runs in a worker.
-    const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work: 2_000 }));
-    const before = new Map(state.values);
-    ex.crashWorkerAt(17);
-    const out = await ex.run(null, txs, state);
-    expect(out.kind).toBe('serial');
-    if (out.kind === 'serial') expect(out.reason).toMatch(/crashed mid-block/);
-    expect(state.values).toEqual(before); // the executor never writes committed state itself
-    const again = await ex.run(null, txs, state);
-    expect(again.kind).toBe('parallel');
-    if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
-  }, 60_000);
+  for (const [coordinator, atTx] of [
+    [false, 17],
+    [true, 0],
+  ] as const) {
+    it(`a worker that dies mid-block (tx ${atTx}${coordinator ? ', the coordinator executing too' : ''}): the block goes serial, nothing is half-applied, the next block runs in parallel again`, async () => {
+      const ex = executor(2, coordinator);
+      const state = new TestState();
+      state.apply(new Map([[1n, 11n]]));
+      // Conflict-free, so no tx moves to the main thread's serial tail. Without the coordinator
+      // executing, tx 17 surely runs in a worker; with it, tx 0 does (workers get the first tasks).
+      const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work: 2_000 }));
+      const before = new Map(state.values);
+      ex.crashWorkerAt(atTx);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('serial');
+      if (out.kind === 'serial') expect(out.reason).toMatch(/crashed mid-block/);
+      expect(state.values).toEqual(before); // the executor never writes committed state itself
+      const again = await ex.run(null, txs, state);
+      expect(again.kind).toBe('parallel');
+      if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+    }, 60_000);
+  }
 });

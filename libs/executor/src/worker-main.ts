@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DependencyAbort, isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
 import { MVMemory } from './mv-memory';
-import type { ExecutedTx, FromWorker, ToWorker } from './protocol';
+import { encodeExecuted, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
 
 interface WorkerInit {
   engineModule: string;
@@ -38,8 +38,7 @@ const host: EngineHost = {
 
 /** A view for tx `tx`: MV replica below it, then committed state; records every read. */
 class RecordingView implements TxStateView {
-  readonly keys: bigint[] = [];
-  readonly values: bigint[] = [];
+  readonly reads: bigint[] = [];
   constructor(private readonly tx: number) {}
   get(key: bigint): bigint {
     const entry = mv.latestBelow(key, this.tx);
@@ -47,8 +46,7 @@ class RecordingView implements TxStateView {
     if (entry === undefined) value = committed.get(key) ?? 0n;
     else if (entry.estimate) throw new DependencyAbort(entry.tx);
     else value = entry.value;
-    this.keys.push(key);
-    this.values.push(value);
+    this.reads.push(key, value);
     return value;
   }
 }
@@ -56,7 +54,7 @@ class RecordingView implements TxStateView {
 async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void> {
   const executed: ExecutedTx[] = [];
   const done = (extra: Partial<Extract<FromWorker, { type: 'done' }>> = {}) =>
-    send({ type: 'done', blockId: msg.blockId, taskId: msg.taskId, executed, ...extra });
+    send({ type: 'done', blockId: msg.blockId, taskId: msg.taskId, executed: encodeExecuted(executed), ...extra });
   if (msg.blockId !== blockId) return done({ failed: `task for block ${msg.blockId}, worker is on ${blockId}` });
   for (let j = 0; j < msg.incarnations.length; j++) {
     const tx = msg.start + j;
@@ -68,8 +66,7 @@ async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void>
       executed.push({
         tx,
         incarnation,
-        readKeys: view.keys,
-        readValues: view.values,
+        reads: view.reads,
         writes: r.writes,
         output: r.output,
         shared: r.shared,

@@ -32,8 +32,13 @@ export class ExecWorker {
   alive = true;
   /** Version of committed state its replica holds (-1: needs a snapshot). */
   stateVersion = -1;
-  /** A task (of any block) is running on it. */
-  busy = false;
+  /** Tasks (of any block) posted to it and not yet reported done. */
+  tasks = 0;
+
+  /** A task (of any block) is running or queued on it. */
+  get busy(): boolean {
+    return this.tasks > 0;
+  }
 
   constructor(
     readonly id: number,

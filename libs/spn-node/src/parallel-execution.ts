@@ -31,7 +31,11 @@ export class ParallelExecution {
       this.lastReport = { mode: 'serial', reason: outcome.reason, stats: outcome.stats };
       return undefined;
     }
-    this.lastReport = { mode: outcome.stats.mode, stats: outcome.stats };
+    // A block the executor ran in this thread alone (workers measured slower) counts as serial.
+    this.lastReport =
+      outcome.stats.mode === 'local'
+        ? { mode: 'serial', reason: outcome.stats.reason, stats: outcome.stats }
+        : { mode: outcome.stats.mode, stats: outcome.stats };
     return outcome.results;
   }
 

@@ -1,5 +1,5 @@
 import type { TypedTransaction } from '@ethereumjs/tx';
-import { ParallelExecutor } from '@mesh/executor';
+import { ParallelExecutor, type ParallelTuning } from '@mesh/executor';
 import type { SqlRunner } from '@mesh/state';
 import {
   assembleEvmBlock,
@@ -47,7 +47,7 @@ export interface EvmExecutorOptions {
   /** Gas limit of every block; default DEFAULT_BLOCK_GAS_LIMIT (30M). */
   gasLimit?: bigint;
   /** Parallel execution (libs/executor) with this many worker threads; unset or 0: every block runs serially (runBlock). */
-  parallel?: { workers: number; minParallelTxs?: number; contentionBackoff?: boolean } | ParallelExecution;
+  parallel?: (ParallelTuning & { workers: number }) | ParallelExecution;
 }
 
 /** The block's EIP-1559 base fee from its parent's vm_header (INITIAL_BASE_FEE without one). */
@@ -98,9 +98,7 @@ export class EvmExecutor implements BlockExecutor {
           engineOptions,
           localEngine: () => EvmTxEngine.create(engineOptions, { request: async (kind, arg) => hostHandler(kind, arg) }),
           hostHandler,
-          workers: options.parallel.workers,
-          minParallelTxs: options.parallel.minParallelTxs,
-          contentionBackoff: options.parallel.contentionBackoff,
+          ...options.parallel,
         }),
       );
     }

@@ -58,7 +58,7 @@ async function compare(
   const serial = new EvmExecutor(engine, code, { coinbase: COINBASE });
   const parallel = new EvmExecutor(engine, code, {
     coinbase: COINBASE,
-    parallel: { workers, minParallelTxs: 2, contentionBackoff: false },
+    parallel: { workers, minParallelTxs: 2, contentionBackoff: false, adaptive: false },
   });
   executors.push(parallel);
   const w: World = { keys, fresh, nonces: new Map(keys.map((k) => [k.address, 0n])), tokens: [], playgrounds: [], sameBlockCalls: true };

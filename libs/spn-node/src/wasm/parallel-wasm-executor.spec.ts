@@ -48,7 +48,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
   for (const workers of [1, 2, 4]) {
     it(`${workers} worker(s): random blocks, identical receipts, writes and gas`, async () => {
       const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
-      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers, minParallelTxs: 2, contentionBackoff: false });
+      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers, minParallelTxs: 2, contentionBackoff: false, adaptive: false });
       executors.push(parallel);
       const modes = new Map<string, number>();
       await fc.assert(
@@ -75,7 +75,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
 
   it('a block that deploys a plugin runs serially, and later blocks can call the new plugin in parallel', async () => {
     const chain = await WasmTestChain.withToken(8);
-    const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers: 2, minParallelTxs: 2 });
+    const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers: 2, minParallelTxs: 2, adaptive: false });
     executors.push(parallel);
     const txs = [
       deployTx(OWNER, 'counter2', examplePluginCode('counter')),

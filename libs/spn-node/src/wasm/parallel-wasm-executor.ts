@@ -1,4 +1,4 @@
-import { ParallelExecutor } from '@mesh/executor';
+import { ParallelExecutor, type ParallelTuning } from '@mesh/executor';
 import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
 import { ParallelExecution } from '../parallel-execution';
 import type { PluginRegistry } from './plugin-registry';
@@ -6,12 +6,8 @@ import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
 import { assembleWasmBlock, WASM_TX_ENGINE_MODULE, wasmHostHandler, type WasmBlockEnv, type WasmTxEngineOptions } from './wasm-tx-engine';
 import { WasmTxEngine } from './wasm-tx-engine';
 
-export interface ParallelWasmOptions {
-  workers: number;
-  minParallelTxs?: number;
-  /** See ParallelExecutorOptions.contentionBackoff (default true). */
-  contentionBackoff?: boolean;
-}
+/** See ParallelExecutorOptions (libs/executor). */
+export type ParallelWasmOptions = ParallelTuning & { workers: number };
 
 /**
  * The Wasm SPN's block executor with parallel execution: call txs run in the parallel executor's
@@ -35,9 +31,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
         engineOptions,
         localEngine: () => new WasmTxEngine(engineOptions, { request: async (kind, arg) => host(kind, arg) }),
         hostHandler: host,
-        workers: options.workers,
-        minParallelTxs: options.minParallelTxs,
-        contentionBackoff: options.contentionBackoff,
+        ...options,
       }),
     );
   }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { decodeExecuted, encodeExecuted, type ExecutedTx } from './protocol';
+
+describe('ExecutedBatch encoding', () => {
+  it('gives back every execution as it was: reads, writes in order, outputs, shared data and serialOnly', () => {
+    const list: ExecutedTx[] = [
+      { tx: 3, incarnation: 0, reads: [1n, 10n, 2n ** 255n, 0n], writes: new Map([[5n, 50n]]), output: { gas: '21000', logs: [] } },
+      { tx: 4, incarnation: 2, reads: [], writes: new Map(), output: undefined, shared: { code: new Uint8Array([1, 2]) } },
+      {
+        tx: 5,
+        incarnation: 1,
+        reads: [7n, 70n],
+        writes: new Map([
+          [9n, 0n],
+          [8n, 80n],
+        ]),
+        output: 'x',
+        serialOnly: 'touches the fee recipient',
+      },
+    ];
+    const batch = encodeExecuted(list);
+    expect(batch.meta).toBeInstanceOf(Int32Array);
+    const back = decodeExecuted(structuredClone(batch));
+    expect(back).toEqual(list);
+    expect([...back[2].writes.keys()]).toEqual([9n, 8n]);
+  });
+
+  it('an empty task', () => {
+    expect(decodeExecuted(encodeExecuted([]))).toEqual([]);
+  });
+});
