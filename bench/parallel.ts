@@ -122,11 +122,11 @@ async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blo
 }
 
 async function main(): Promise<void> {
-  const runs = Number(argValue(process.argv, 'runs') ?? 5);
+  const runs = Number(argValue(process.argv, 'runs') ?? 7);
   const txs = Number(argValue(process.argv, 'txs') ?? 200);
   const workers = Number(argValue(process.argv, 'workers') ?? 2);
-  const wasmBlocks = Number(argValue(process.argv, 'wasm-blocks') ?? 10);
-  const evmBlocks = Number(argValue(process.argv, 'evm-blocks') ?? 3);
+  const wasmBlocks = Number(argValue(process.argv, 'wasm-blocks') ?? 20);
+  const evmBlocks = Number(argValue(process.argv, 'evm-blocks') ?? 6);
   const warmup = Number(argValue(process.argv, 'warmup') ?? 4);
   const tuning: BenchTuning = {
     workers,

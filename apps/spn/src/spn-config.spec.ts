@@ -29,6 +29,7 @@ describe('loadSpnConfig', () => {
       provers: 1,
       executorWorkers: availableParallelism(),
       parallelMinTxs: 64,
+      parallelAdaptive: false,
     });
   });
 
@@ -113,6 +114,8 @@ describe('loadSpnConfig with VM=evm', () => {
   it('takes EXECUTOR_WORKERS (0 = serial) and PARALLEL_MIN_TXS, defaulting to one worker per core and 64', () => {
     expect(loadSpnConfig({})).toMatchObject({ executorWorkers: availableParallelism(), parallelMinTxs: 64 });
     expect(loadSpnConfig({ EXECUTOR_WORKERS: '0', PARALLEL_MIN_TXS: '50' })).toMatchObject({ executorWorkers: 0, parallelMinTxs: 50 });
+    expect(loadSpnConfig({})).toMatchObject({ parallelAdaptive: false });
+    expect(loadSpnConfig({ PARALLEL_ADAPTIVE: 'true' })).toMatchObject({ parallelAdaptive: true });
   });
 
   it.each([
@@ -139,6 +142,7 @@ describe('loadSpnConfig with VM=evm', () => {
     [{ VM: 'evm', EVM_CHAIN_ID: '0' }, `EVM_CHAIN_ID must be an integer from 1 to ${Number.MAX_SAFE_INTEGER} (got "0")`],
     [{ EXECUTOR_WORKERS: '-1' }, 'EXECUTOR_WORKERS must be an integer from 0 to 64 (got "-1")'],
     [{ PARALLEL_MIN_TXS: 'many' }, 'PARALLEL_MIN_TXS must be an integer from 1 to 100000 (got "many")'],
+    [{ PARALLEL_ADAPTIVE: 'sometimes' }, 'PARALLEL_ADAPTIVE must be true or false (got "sometimes")'],
   ] as [Record<string, string>, string | RegExp][])('rejects %j, naming the variable', (env, problem) => {
     let error: Error | undefined;
     try {

@@ -35,6 +35,11 @@ export interface SpnConfig extends NodeConfig {
   provers: number;
   /** Execution worker threads of the parallel executor (EXECUTOR_WORKERS; 0 = serial execution). */
   executorWorkers: number;
+  /**
+   * PARALLEL_ADAPTIVE (default false): blocks run in this thread alone when the workers were
+   * measured slower per tx (re-probed every 16 blocks); false keeps every block in the workers.
+   */
+  parallelAdaptive: boolean;
   /** Blocks with fewer txs run serially (PARALLEL_MIN_TXS). */
   parallelMinTxs: number;
 }
@@ -67,6 +72,7 @@ interface SpnEnv extends NodeEnv, MainnetTransportEnv {
   PROVERS: number;
   EXECUTOR_WORKERS: number;
   PARALLEL_MIN_TXS: number;
+  PARALLEL_ADAPTIVE: boolean;
 }
 
 const int = (min: number, max: number, fallback: number) =>
@@ -122,6 +128,7 @@ const schema = Joi.object<SpnEnv>({
   PROVERS: int(1, 16, 1),
   EXECUTOR_WORKERS: int(0, 64, availableParallelism()),
   PARALLEL_MIN_TXS: int(1, 100_000, 64),
+  PARALLEL_ADAPTIVE: Joi.boolean().truthy('1').falsy('0').empty('').default(false).messages({ '*': '{#label} must be true or false' }),
 });
 
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */
@@ -161,6 +168,7 @@ export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
     provers: vars.PROVERS,
     executorWorkers: vars.EXECUTOR_WORKERS,
     parallelMinTxs: vars.PARALLEL_MIN_TXS,
+    parallelAdaptive: vars.PARALLEL_ADAPTIVE,
   };
 }
 

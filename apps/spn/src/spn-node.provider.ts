@@ -25,7 +25,7 @@ export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Pr
       batchBlocks: config.batchBlocks,
       batchMaxMs: config.batchMaxMs,
       provers: config.provers,
-      execution: { workers: config.executorWorkers, minParallelTxs: config.parallelMinTxs },
+      execution: { workers: config.executorWorkers, minParallelTxs: config.parallelMinTxs, adaptive: config.parallelAdaptive },
       logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     },
     (ctx) =>

@@ -203,6 +203,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       localEngine: () => new KvEngine(),
       workers: 2,
       minParallelTxs: 1,
+      adaptive: true,
       probeEvery: 4,
     });
     executors.push(ex);

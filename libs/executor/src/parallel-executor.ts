@@ -40,10 +40,13 @@ export interface ParallelExecutorOptions {
    */
   coordinatorExecutes?: boolean;
   /**
-   * Measure whether the workers pay (default true): blocks run in the workers and, now and then,
+   * Measure whether the workers pay (default false): blocks run in the workers and, now and then,
    * in this thread alone; when this thread alone has been faster per tx, blocks run here (mode
    * `local`) and the workers are tried again every `probeEvery` blocks. Results are the same
-   * either way; only the speed differs.
+   * either way; only the speed differs. Off by default: measured, it judged the workers while
+   * their JIT was still cold (each worker compiles the VM anew over some thousand txs), chose
+   * this thread, and then the workers, probed one block in 16, never warmed up (bench:parallel:
+   * EVM low contention 0.85x instead of ~1.5x).
    */
   adaptive?: boolean;
   /** Blocks between two probes of the mode not in use; default 16. */
@@ -134,7 +137,7 @@ export class ParallelExecutor {
     this.minParallelTxs = options.minParallelTxs ?? 64;
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
-    this.speed = new SpeedChoice(options.adaptive !== false, options.probeEvery ?? 16);
+    this.speed = new SpeedChoice(options.adaptive === true, options.probeEvery ?? 16);
     if (!Number.isInteger(this.tasksPerWorker) || this.tasksPerWorker < 1)
       throw new Error(`tasksPerWorker must be a positive integer, got ${options.tasksPerWorker}`);
   }

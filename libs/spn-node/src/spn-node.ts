@@ -1,4 +1,5 @@
 import type { SpnExecutionView } from '@mesh/core';
+import type { ParallelTuning } from '@mesh/executor';
 import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { Wallet } from 'ethers';
@@ -42,9 +43,10 @@ export interface SpnNodeOptions {
   provers: number;
   /**
    * Parallel execution (libs/executor): worker threads (0 = every block serially; default: one
-   * per core) and the block size below which a block runs serially (default 64).
+   * per core), the block size below which a block runs serially (default 64), and the executor's
+   * other settings (ParallelTuning; e.g. `adaptive: false` keeps every block in the workers).
    */
-  execution?: { workers: number; minParallelTxs?: number };
+  execution?: ParallelTuning & { workers: number };
   logger: SpnNodeLogger;
 }
 

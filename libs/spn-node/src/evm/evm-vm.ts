@@ -76,7 +76,7 @@ export class EvmVm implements SpnVm {
     const evmExecutor = new EvmExecutor(engine, code, {
       coinbase,
       gasLimit: blockGasLimit,
-      parallel: workers > 0 ? { workers, minParallelTxs: ctx.options.execution?.minParallelTxs } : undefined,
+      parallel: workers > 0 ? { ...ctx.options.execution, workers } : undefined,
     });
     const genesisExecutor = new GenesisExecutor(evmExecutor, spnId);
     const genesis = await prepareGenesis(db, mempool, options.genesis);

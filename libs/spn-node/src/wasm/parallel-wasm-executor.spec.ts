@@ -48,7 +48,12 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
   for (const workers of [1, 2, 4]) {
     it(`${workers} worker(s): random blocks, identical receipts, writes and gas`, async () => {
       const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
-      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, { workers, minParallelTxs: 2, contentionBackoff: false, adaptive: false });
+      const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, {
+        workers,
+        minParallelTxs: 2,
+        contentionBackoff: false,
+        adaptive: false,
+      });
       executors.push(parallel);
       const modes = new Map<string, number>();
       await fc.assert(

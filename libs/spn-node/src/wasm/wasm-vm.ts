@@ -30,8 +30,7 @@ export class WasmVm implements SpnVm {
     const ingress = new WasmIngress(mempool, { chainId: options.chainId, spnId: mempool.spnId }, registry, runtime, limits);
     const serial = new SerialWasmExecutor(runtime, registry);
     const workers = options.execution?.workers ?? availableParallelism();
-    const executor =
-      workers > 0 ? new ParallelWasmExecutor(serial, registry, { workers, minParallelTxs: options.execution?.minParallelTxs }) : serial;
+    const executor = workers > 0 ? new ParallelWasmExecutor(serial, registry, { ...options.execution, workers }) : serial;
     return new WasmVm(executor, ingress, registry);
   }
 
