@@ -1,14 +1,18 @@
 /**
- * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N --skip-evm --skip-wasm]
+ * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
+ *                           --coordinator on|off --tasks-per-worker N --skip-evm --skip-wasm]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
  * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
  * contention (every account in at most one tx of the block) and high contention (every tx sends
  * to one hot account). Serial = the VM's serial executor (SerialWasmExecutor, EvmExecutor without
- * workers) as the node ran it before; parallel = the same VM's executor with `--workers` worker
- * threads (default 2). Both run the same blocks on the same committed state (execution does not
- * commit), alternating so machine noise hits both; figures are medians of `--runs`.
- * Results are checked equal (receipts and writes) before timing.
+ * workers) as the node runs it with EXECUTOR_WORKERS=0; parallel = the same VM's executor with
+ * `--workers` worker threads (default 2) and the node's default settings otherwise. Both run
+ * the same blocks on the same committed state (execution does not commit), alternating run by
+ * run so machine noise hits both. A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
+ * tx/s are medians over `--runs` (7), and each ratio is the median of the runs' own ratios
+ * (a run's serial and parallel halves are measured back to back). Results are checked equal
+ * (receipts and writes) before timing.
  *
  * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
  * serial tx/s), reexecRateLow, reexecRateHigh (re-executions per tx, the higher of the two VMs),
