@@ -8,10 +8,10 @@
  * to one hot account). Serial = the VM's serial executor (SerialWasmExecutor, EvmExecutor without
  * workers) as the node runs it with EXECUTOR_WORKERS=0; parallel = the same VM's executor with
  * `--workers` worker threads (default 2) and the node's default settings otherwise. Both run
- * the same blocks on the same committed state (execution does not commit), alternating run by
- * run so machine noise hits both. A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
- * tx/s are medians over `--runs` (7), and each ratio is the median of the runs' own ratios
- * (a run's serial and parallel halves are measured back to back). Results are checked equal
+ * the same blocks on the same committed state (execution does not commit), alternating block
+ * by block so machine noise hits both. A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
+ * tx/s are medians over `--runs` (7), and each ratio is the median of the runs' own ratios.
+ * Results are checked equal
  * (receipts and writes) before timing.
  *
  * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
@@ -70,19 +70,25 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   const parallelTps: number[] = [];
   const reexec: number[] = [];
   for (let i = 0; i < runs; i++) {
-    let t = performance.now();
-    for (const block of s.blocks) await s.run(s.serial, block);
-    serialTps.push(txs / ((performance.now() - t) / 1000));
+    // Block by block, serial then parallel: this machine's speed drifts (other tenants), and a
+    // drift then hits both sides of a run alike.
+    let serialMs = 0;
+    let parallelMs = 0;
     let re = 0;
     const modes = new Set<string>();
-    t = performance.now();
     for (const block of s.blocks) {
+      let t = performance.now();
+      await s.run(s.serial, block);
+      serialMs += performance.now() - t;
+      t = performance.now();
       await s.run(s.parallel, block);
+      parallelMs += performance.now() - t;
       const report = s.parallel.parallel.lastReport;
       re += report?.stats?.reexecutions ?? 0;
       modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
     }
-    parallelTps.push(txs / ((performance.now() - t) / 1000));
+    serialTps.push(txs / (serialMs / 1000));
+    parallelTps.push(txs / (parallelMs / 1000));
     reexec.push(re / txs);
     log(
       `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
@@ -91,8 +97,7 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   }
   const serialM = median(serialTps);
   const parallelM = median(parallelTps);
-  // The ratio is the median of each run's own ratio: a run's serial and parallel halves are
-  // measured back to back, so slow drifts of this machine's speed cancel within a run.
+  // The ratio is the median of each run's own ratio (its serial and parallel blocks alternate).
   return {
     serialTps: Math.round(serialM),
     parallelTps: Math.round(parallelM),

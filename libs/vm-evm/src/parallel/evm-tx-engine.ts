@@ -90,11 +90,20 @@ export const SERIAL_COINBASE = 'tx touches the fee recipient';
  */
 export function evmTxPayload(decoded: TypedTransaction | DecodedEvmTx, raw?: Uint8Array): EvmTxPayload {
   const tx = 'tx' in decoded ? decoded.tx : decoded;
-  const payload: EvmTxPayload = { raw: raw ?? tx.serialize() };
+  const payload: EvmTxPayload = { raw: ownBytes(raw ?? tx.serialize()) };
   const { senderPubKey, hash } = tx.cache;
-  if (senderPubKey !== undefined) payload.senderPublicKey = senderPubKey;
-  if (hash !== undefined) payload.hash = hash;
+  if (senderPubKey !== undefined) payload.senderPublicKey = ownBytes(senderPubKey);
+  if (hash !== undefined) payload.hash = ownBytes(hash);
   return payload;
+}
+
+/**
+ * `bytes` in a buffer of its own size. postMessage copies a typed array's whole underlying
+ * buffer, and small Node Buffers are views into an 8 KiB pool: 170 bytes of tx would cost 8 KiB
+ * of copying (and garbage) per worker.
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
 /**
@@ -320,10 +329,10 @@ export class EvmTxEngine implements TxEngine {
     const { writes, newCode, deployments } = sm.diff();
     const output: EvmTxOutput = { receipt: step.receipt, gasUsed: step.result?.totalGasSpent ?? 0n, fee: sm.fee };
     if (step.invalid !== undefined) output.invalid = step.invalid;
-    if (step.receipt.logs.length > 0 && step.result !== undefined) output.bloom = step.result.bloom.bitvector;
+    if (step.receipt.logs.length > 0 && step.result !== undefined) output.bloom = ownBytes(step.result.bloom.bitvector);
     if (deployments.length > 0) output.deployments = deployments.map((d) => [d.codeHashHi, d.codeHashLo, d.hash]);
     const result: TxResult = { writes, output };
-    if (newCode.size > 0) result.shared = { code: [...newCode] } satisfies EvmTxShared;
+    if (newCode.size > 0) result.shared = { code: [...newCode].map(([hash, code]) => [hash, ownBytes(code)]) } satisfies EvmTxShared;
     if (sm.coinbaseTouched) result.serialOnly = SERIAL_COINBASE;
     return result;
   }
