@@ -98,14 +98,14 @@ export function resettableGlobals(m: ParsedModule): number[] | undefined {
 
 /** `code` with its export section extended by one export per global of `globals` (`resetGlobalExport`). */
 export function resettableModule(code: Uint8Array, m: ParsedModule, globals: readonly number[]): Uint8Array {
-  const exports = new ByteWriter().u32(m.exports.length + globals.length);
-  for (const e of m.exports) exports.bytes(nameBytes(e.name)).push(e.kind).u32(e.index);
+  const exportEntries = new ByteWriter().u32(m.exports.length + globals.length);
+  for (const e of m.exports) exportEntries.bytes(nameBytes(e.name)).push(e.kind).u32(e.index);
   for (const g of globals)
-    exports
+    exportEntries
       .bytes(nameBytes(resetGlobalExport(g)))
       .push(EXTERNAL.global)
       .u32(g);
-  const exportSection = exports.finish();
+  const exportSection = exportEntries.finish();
 
   const out = new ByteWriter().bytes(code.subarray(0, 8));
   const r = new Reader(code, 8);
