@@ -8,10 +8,11 @@
  * to one hot account). Serial = the VM's serial executor (SerialWasmExecutor, EvmExecutor without
  * workers) as the node runs it with EXECUTOR_WORKERS=0; parallel = the same VM's executor with
  * `--workers` worker threads (default 2) and the node's default settings otherwise. Both run
- * the same blocks on the same committed state (execution does not commit), alternating block
- * by block so machine noise hits both. A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
- * tx/s are medians over `--runs` (7), and each ratio is the median of the runs' own ratios.
- * Results are checked equal
+ * the same blocks on the same committed state (execution does not commit), alternating run by
+ * run so machine noise hits both (block by block was tried: the workers then idle through every
+ * other block, which a node never does, and it measured the parallel side ~15 % lower). A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
+ * tx/s are medians over `--runs` (7), and each ratio is the median of the runs' own ratios
+ * (a run's serial and parallel halves are measured back to back). Results are checked equal
  * (receipts and writes) before timing.
  *
  * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
@@ -25,6 +26,7 @@ import type { ParallelTuning } from '@mesh/executor';
 import { accountAddress, callTx, WasmTestChain } from '../libs/spn-node/test-fixtures/wasm-token-chain';
 import { argValue } from '../scripts/cli-args';
 import { evmScenario } from './support/evm-parallel-scenario';
+import { cpuScaling } from './support/cpu-scaling';
 import { median } from './support/median';
 
 export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -70,25 +72,19 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   const parallelTps: number[] = [];
   const reexec: number[] = [];
   for (let i = 0; i < runs; i++) {
-    // Block by block, serial then parallel: this machine's speed drifts (other tenants), and a
-    // drift then hits both sides of a run alike.
-    let serialMs = 0;
-    let parallelMs = 0;
+    let t = performance.now();
+    for (const block of s.blocks) await s.run(s.serial, block);
+    serialTps.push(txs / ((performance.now() - t) / 1000));
     let re = 0;
     const modes = new Set<string>();
+    t = performance.now();
     for (const block of s.blocks) {
-      let t = performance.now();
-      await s.run(s.serial, block);
-      serialMs += performance.now() - t;
-      t = performance.now();
       await s.run(s.parallel, block);
-      parallelMs += performance.now() - t;
       const report = s.parallel.parallel.lastReport;
       re += report?.stats?.reexecutions ?? 0;
       modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
     }
-    serialTps.push(txs / (serialMs / 1000));
-    parallelTps.push(txs / (parallelMs / 1000));
+    parallelTps.push(txs / ((performance.now() - t) / 1000));
     reexec.push(re / txs);
     log(
       `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
@@ -97,7 +93,8 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   }
   const serialM = median(serialTps);
   const parallelM = median(parallelTps);
-  // The ratio is the median of each run's own ratio (its serial and parallel blocks alternate).
+  // The ratio is the median of each run's own ratio: a run's serial and parallel halves are
+  // measured back to back, so slow drifts of this machine's speed cancel within a run.
   return {
     serialTps: Math.round(serialM),
     parallelTps: Math.round(parallelM),
@@ -156,7 +153,10 @@ async function main(): Promise<void> {
       await s.close();
     }
   }
+  // The ceiling of any 2-thread speed-up on this machine (measured after the scenarios, on an idle process).
+  const scaling = await cpuScaling();
   console.log(`${txs} txs per block, ${workers} workers, medians of ${runs} runs (parallel tx/s / serial tx/s)`);
+  console.log(`this machine: 2 threads of plain JavaScript do ${scaling}x the work of 1 (the ceiling for 2 workers)`);
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `${name.padEnd(10)} serial ${r.serialTps} tx/s, parallel ${r.parallelTps} tx/s, ratio ${r.ratio}, re-executions per tx ${r.reexecRate}`,
@@ -180,6 +180,7 @@ async function main(): Promise<void> {
       workers,
       txsPerBlock: txs,
       runs,
+      cpuScaling2Threads: scaling,
     }),
   );
 }

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { serialize } from 'node:v8';
 import { DependencyAbort, isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
 import { MVMemory } from './mv-memory';
-import { decodeExecuted, type ExecutedTx, type FromWorker, type ReplicaWrite } from './protocol';
+import { decodeExecuted, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
 
 /** Committed state as the executor reads it: values, every entry (worker snapshots), and a version that moves on every commit. */
@@ -195,7 +196,8 @@ export class ParallelExecutor {
     }
     this.sync(state);
     const blockId = ++this.blockId;
-    for (const w of this.workers) w.post({ type: 'begin', blockId, block, txs: txs as unknown[] });
+    const begin = serialize({ type: 'begin', blockId, block, txs: txs as unknown[] } satisfies ToWorker);
+    for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
     if (this.crashPlan !== undefined) {
       for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan });
       this.crashPlan = undefined;
@@ -535,13 +537,23 @@ class BlockRun {
 
   private dispatch(): void {
     if (this.done || this.contention) return;
-    // Round by round, so that with several tasks per worker the lowest txs are spread over all workers.
+    // Round by round, so that with several tasks per worker the lowest txs are spread over all
+    // workers. A task queued behind another cannot move to a worker that runs dry, so queueing
+    // stops towards the end of the block (fewer ready txs than a full task per worker per round).
     for (let round = 0; round < this.tasksPerWorker; round++) {
+      if (round > 0 && this.readyCount() < this.workers.length * (round + 1) * this.taskSize()) return;
       for (const w of this.workers) {
         if (w.tasks > round || !w.alive) continue;
         if (!this.dispatchTo(w)) return;
       }
     }
+  }
+
+  /** Txs ready to be handed out (from the commit frontier on). */
+  private readyCount(): number {
+    let ready = 0;
+    for (let i = this.frontier; i < this.n; i++) if (this.status[i] === READY) ready++;
+    return ready;
   }
 
   /** Posts a task of the lowest ready txs to `w`; false when no tx is ready. */

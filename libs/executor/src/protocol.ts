@@ -19,6 +19,11 @@ export type ToWorker =
   /** Execute txs start .. start + incarnations.length - 1, in order, each as the given incarnation. */
   | { type: 'exec'; blockId: number; taskId: number; start: number; incarnations: number[] }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
+  /**
+   * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
+   * every worker: cloning them once per worker cost the coordinator twice).
+   */
+  | { type: 'encoded'; bytes: Uint8Array }
   /** Test hook: the worker exits (as if it crashed) when it starts executing tx `atTx` of the current block. */
   | { type: 'crash-at'; atTx: number };
 

@@ -4,6 +4,7 @@
  * the tasks the coordinator sends, strictly in message order (a task sees the replica as of the
  * moment it starts; updates arriving meanwhile apply after it).
  */
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DependencyAbort, isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
 import { MVMemory } from './mv-memory';
@@ -142,7 +143,7 @@ port.on('message', (msg: ToWorker) => {
     else waiter?.resolve(msg.value);
     return;
   }
-  queue.push(msg);
+  queue.push(msg.type === 'encoded' ? (deserialize(msg.bytes) as ToWorker) : msg);
   void drain().catch((err: unknown) => {
     // A failure outside a task (beginBlock, committed) is fatal for this worker: the coordinator sees it exit.
     process.stderr.write(`execution worker: ${(err as Error)?.stack ?? String(err)}\n`);
