@@ -29,7 +29,7 @@ describe('loadSpnConfig', () => {
       provers: 1,
       executorWorkers: availableParallelism(),
       parallelMinTxs: 64,
-      parallelAdaptive: false,
+      parallelAdaptive: true,
     });
   });
 
@@ -114,8 +114,8 @@ describe('loadSpnConfig with VM=evm', () => {
   it('takes EXECUTOR_WORKERS (0 = serial) and PARALLEL_MIN_TXS, defaulting to one worker per core and 64', () => {
     expect(loadSpnConfig({})).toMatchObject({ executorWorkers: availableParallelism(), parallelMinTxs: 64 });
     expect(loadSpnConfig({ EXECUTOR_WORKERS: '0', PARALLEL_MIN_TXS: '50' })).toMatchObject({ executorWorkers: 0, parallelMinTxs: 50 });
-    expect(loadSpnConfig({})).toMatchObject({ parallelAdaptive: false });
-    expect(loadSpnConfig({ PARALLEL_ADAPTIVE: 'true' })).toMatchObject({ parallelAdaptive: true });
+    expect(loadSpnConfig({})).toMatchObject({ parallelAdaptive: true });
+    expect(loadSpnConfig({ PARALLEL_ADAPTIVE: 'false' })).toMatchObject({ parallelAdaptive: false });
   });
 
   it.each([

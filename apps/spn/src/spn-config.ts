@@ -36,8 +36,9 @@ export interface SpnConfig extends NodeConfig {
   /** Execution worker threads of the parallel executor (EXECUTOR_WORKERS; 0 = serial execution). */
   executorWorkers: number;
   /**
-   * PARALLEL_ADAPTIVE (default false): blocks run in this thread alone when the workers were
-   * measured slower per tx (re-probed every 16 blocks); false keeps every block in the workers.
+   * PARALLEL_ADAPTIVE (default true): once the workers are warm, blocks run serially when serial
+   * execution was measured faster per tx (the workers are re-probed every 16 blocks); false
+   * keeps every block of PARALLEL_MIN_TXS or more in the workers.
    */
   parallelAdaptive: boolean;
   /** Blocks with fewer txs run serially (PARALLEL_MIN_TXS). */
@@ -128,7 +129,7 @@ const schema = Joi.object<SpnEnv>({
   PROVERS: int(1, 16, 1),
   EXECUTOR_WORKERS: int(0, 64, availableParallelism()),
   PARALLEL_MIN_TXS: int(1, 100_000, 64),
-  PARALLEL_ADAPTIVE: Joi.boolean().truthy('1').falsy('0').empty('').default(false).messages({ '*': '{#label} must be true or false' }),
+  PARALLEL_ADAPTIVE: Joi.boolean().truthy('1').falsy('0').empty('').default(true).messages({ '*': '{#label} must be true or false' }),
 });
 
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */

@@ -41,17 +41,20 @@ export interface ParallelExecutorOptions {
    */
   coordinatorExecutes?: boolean;
   /**
-   * Measure whether the workers pay (default false): blocks run in the workers and, now and then,
-   * in this thread alone; when this thread alone has been faster per tx, blocks run here (mode
-   * `local`) and the workers are tried again every `probeEvery` blocks. Results are the same
-   * either way; only the speed differs. Off by default: measured, it judged the workers while
-   * their JIT was still cold (each worker compiles the VM anew over some thousand txs), chose
-   * this thread, and then the workers, probed one block in 16, never warmed up (bench:parallel:
-   * EVM low contention 0.85x instead of ~1.5x).
+   * Measure whether the workers pay (default true): the VM reports how long each block took
+   * (`noteBlock`), in the workers or serially; once the workers are warm (`warmupTxs`), blocks
+   * run the faster way, the other being tried again every `probeEvery` blocks. When serial
+   * execution is faster (e.g. cheap Wasm calls, whose coordination costs as much as the call),
+   * `run` says `serial` and the VM runs its serial executor. Results are the same either way.
    */
   adaptive?: boolean;
   /** Blocks between two probes of the mode not in use; default 16. */
   probeEvery?: number;
+  /**
+   * Txs the workers run before their speed is judged (default 4,000): each worker compiles the
+   * VM anew, and a cold worker is several times slower than a warm one.
+   */
+  warmupTxs?: number;
   /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
   contentionBackoff?: boolean;
 }
@@ -59,7 +62,15 @@ export interface ParallelExecutorOptions {
 /** The knobs a VM's executor passes through from the node's configuration. */
 export type ParallelTuning = Pick<
   ParallelExecutorOptions,
-  'workers' | 'minParallelTxs' | 'maxTaskTxs' | 'tasksPerWorker' | 'coordinatorExecutes' | 'contentionBackoff' | 'adaptive' | 'probeEvery'
+  | 'workers'
+  | 'minParallelTxs'
+  | 'maxTaskTxs'
+  | 'tasksPerWorker'
+  | 'coordinatorExecutes'
+  | 'contentionBackoff'
+  | 'adaptive'
+  | 'probeEvery'
+  | 'warmupTxs'
 >;
 
 export interface RunStats {
@@ -68,13 +79,8 @@ export interface RunStats {
   executions: number;
   /** Executions beyond one per tx. */
   reexecutions: number;
-  /**
-   * How the block ran: all in workers, the tail in this thread after contention was detected, or
-   * all of it in this thread (`local`: the workers were measured slower than this thread).
-   */
-  mode: 'parallel' | 'parallel+serial-tail' | 'local';
-  /** Why the block ran locally (mode local). */
-  reason?: string;
+  /** How the block ran: all in workers, or the tail in this thread after contention was detected. */
+  mode: 'parallel' | 'parallel+serial-tail';
   /** First tx run in this thread (mode parallel+serial-tail). */
   serialFrom?: number;
 }
@@ -128,7 +134,7 @@ export class ParallelExecutor {
   /** Contention memory: blocks in a row that speculation did not pay for, and blocks left to run serially before trying again. */
   private contendedBlocks = 0;
   private serialBlocksLeft = 0;
-  /** Which pays for these blocks: the workers, or this thread alone. */
+  /** Which pays for these blocks: the workers, or the VM's serial executor. */
   private readonly speed: SpeedChoice;
 
   constructor(private readonly options: ParallelExecutorOptions) {
@@ -138,7 +144,7 @@ export class ParallelExecutor {
     this.minParallelTxs = options.minParallelTxs ?? 64;
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
-    this.speed = new SpeedChoice(options.adaptive === true, options.probeEvery ?? 16);
+    this.speed = new SpeedChoice(options.adaptive !== false, options.probeEvery ?? 16, options.warmupTxs ?? 4_000);
     if (!Number.isInteger(this.tasksPerWorker) || this.tasksPerWorker < 1)
       throw new Error(`tasksPerWorker must be a positive integer, got ${options.tasksPerWorker}`);
   }
@@ -181,7 +187,7 @@ export class ParallelExecutor {
         reason: `recent blocks were contended (${this.contendedBlocks} in a row); parallel again in ${this.serialBlocksLeft + 1} block(s)`,
       };
     }
-    if (this.speed.chooseLocal()) return this.runLocal(block, txs, state);
+    if (this.speed.chooseSerial()) return { kind: 'serial', reason: this.speed.describe() };
     this.spawnMissing();
     try {
       await Promise.all(this.workers.map((w) => w.ready));
@@ -204,7 +210,6 @@ export class ParallelExecutor {
     }
     const local = this.options.coordinatorExecutes === true ? await this.localEngine() : undefined;
     if (local) await local.beginBlock(block, txs);
-    const started = performance.now();
     const outcome = await new BlockRun(
       this,
       blockId,
@@ -217,25 +222,17 @@ export class ParallelExecutor {
       local,
     ).execute();
     this.learnContention(outcome);
-    if (outcome.kind === 'parallel' && outcome.stats.mode === 'parallel') this.speed.note('workers', (performance.now() - started) / n);
     return outcome;
   }
 
-  /** The whole block in this thread on `localEngine`: no workers, no messages. */
-  private async runLocal(block: unknown, txs: readonly unknown[], state: SnapshotState): Promise<RunOutcome> {
-    const n = txs.length;
-    const started = performance.now();
-    const stats: RunStats = { txs: n, executions: n, reexecutions: 0, mode: 'local', reason: this.speed.describe() };
-    try {
-      const engine = await this.localEngine();
-      await engine.beginBlock(block, txs);
-      const results = await runInOrder(engine, state, n, 0, []);
-      this.speed.note('local', (performance.now() - started) / n);
-      return { kind: 'parallel', results, stats };
-    } catch (err) {
-      const reason = err instanceof SerialNeeded ? err.message : `engine failure: ${(err as Error)?.message ?? String(err)}`;
-      return { kind: 'serial', reason, stats: { ...stats, executions: 0 } };
-    }
+  /**
+   * The VM's report of how long a block of `txs` took, end to end (execution and assembly), and
+   * how it ran: in the workers (a block `run` returned as parallel without a serial tail) or
+   * serially (by the VM's serial executor). Feeds the adaptive choice; blocks below
+   * `minParallelTxs` are ignored.
+   */
+  noteBlock(how: 'workers' | 'serial', txs: number, ms: number): void {
+    if (txs >= this.minParallelTxs && txs > 0) this.speed.note(how, ms / txs, txs);
   }
 
   /**
@@ -327,51 +324,50 @@ export class ParallelExecutor {
 }
 
 /**
- * Chooses between the workers and this thread alone from measured time per tx (moving averages
- * of blocks of each kind). The first block runs in the workers, the second here, and then the
- * faster one runs, the other being measured again every `probeEvery` blocks.
+ * Chooses between the workers and serial execution from measured time per tx (moving averages
+ * of whole blocks of each kind). Until the workers have run `warmupTxs` txs, blocks go to them
+ * and are not judged; then one block runs serially, and from there the faster way runs, the
+ * other being measured again every `probeEvery` blocks.
  */
 export class SpeedChoice {
   private workers: number | undefined;
-  private local: number | undefined;
+  private serial: number | undefined;
+  private workerTxs = 0;
   private blocks = 0;
-  private lastLocal = false;
 
   constructor(
     private readonly enabled: boolean,
     private readonly probeEvery: number,
+    private readonly warmupTxs: number,
   ) {
     if (!Number.isInteger(probeEvery) || probeEvery < 2) throw new Error(`probeEvery must be an integer >= 2, got ${probeEvery}`);
   }
 
-  /** Whether the next block should run in this thread alone. */
-  chooseLocal(): boolean {
-    if (!this.enabled) return false;
+  /** Whether the next block should run serially. */
+  chooseSerial(): boolean {
+    if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
     this.blocks++;
-    let local: boolean;
-    if (this.workers === undefined) local = false;
-    else if (this.local === undefined) local = true;
-    else {
-      const preferLocal = this.local < this.workers;
-      local = this.blocks % this.probeEvery === 0 ? !preferLocal : preferLocal;
-    }
-    this.lastLocal = local;
-    return local;
+    if (this.serial === undefined) return true;
+    const preferSerial = this.serial < this.workers;
+    return this.blocks % this.probeEvery === 0 ? !preferSerial : preferSerial;
   }
 
-  /** Time per tx (ms) of a block run in the workers (without a serial tail) or locally. */
-  note(kind: 'workers' | 'local', msPerTx: number): void {
+  /** Time per tx (ms) of a whole block of `txs` txs, run in the workers or serially. */
+  note(how: 'workers' | 'serial', msPerTx: number, txs: number): void {
     if (!this.enabled) return;
     const avg = (old: number | undefined) => (old === undefined ? msPerTx : old * 0.7 + msPerTx * 0.3);
-    if (kind === 'workers') this.workers = avg(this.workers);
-    else this.local = avg(this.local);
+    if (how === 'serial') {
+      if (this.workers !== undefined) this.serial = avg(this.serial); // serial blocks before judging (small, backoff) do not count
+      return;
+    }
+    if (this.workerTxs >= this.warmupTxs) this.workers = avg(this.workers);
+    this.workerTxs += txs;
   }
 
   describe(): string {
     const us = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms * 1000)} µs`);
-    const why =
-      this.lastLocal && this.local !== undefined && this.workers !== undefined && this.local >= this.workers ? 'probing' : 'faster';
-    return `this thread alone (${why}): ${us(this.local)} per tx here, ${us(this.workers)} in the workers`;
+    const probing = this.serial !== undefined && this.workers !== undefined && this.serial >= this.workers;
+    return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
   }
 }
 

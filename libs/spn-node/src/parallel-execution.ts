@@ -31,12 +31,22 @@ export class ParallelExecution {
       this.lastReport = { mode: 'serial', reason: outcome.reason, stats: outcome.stats };
       return undefined;
     }
-    // A block the executor ran in this thread alone (workers measured slower) counts as serial.
-    this.lastReport =
-      outcome.stats.mode === 'local'
-        ? { mode: 'serial', reason: outcome.stats.reason, stats: outcome.stats }
-        : { mode: outcome.stats.mode, stats: outcome.stats };
+    this.lastReport = { mode: outcome.stats.mode, stats: outcome.stats };
     return outcome.results;
+  }
+
+  /**
+   * Runs the VM's whole execution of a block of `txs` txs (`run`, then assembly or the serial
+   * executor) and tells the executor how long it took and how it ran, for its adaptive choice
+   * between the workers and serial execution.
+   */
+  async measure<T>(txs: number, execute: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const out = await execute();
+    const mode = this.lastReport?.mode;
+    if (mode === 'parallel' || mode === 'serial')
+      this.executor.noteBlock(mode === 'parallel' ? 'workers' : 'serial', txs, performance.now() - started);
+    return out;
   }
 
   /** Says "serial, because" without running anything (a VM-side reason, e.g. assembly refused). */

@@ -235,19 +235,30 @@ export class EvmExecutor implements BlockExecutor {
    * EvmBlockResult either way.
    */
   private async runTxs(input: EvmBlockInput, txs: TypedTransaction[], raws: Uint8Array[], state: StateReader): Promise<EvmBlockResult> {
-    if (this.parallel) {
-      const results = await this.parallel.run(
-        input,
-        txs.map((tx, i) => evmTxPayload(tx, raws[i])),
-        state,
-      );
-      if (results) {
-        try {
-          return assembleEvmBlock(input, txs, results, state);
-        } catch (err) {
-          if (!isSerialExecutionRequired(err)) throw err;
-          this.parallel.serial(`assembly: ${(err as Error).message}`);
-        }
+    const parallel = this.parallel;
+    return parallel
+      ? parallel.measure(txs.length, () => this.runTxsOn(parallel, input, txs, raws, state))
+      : this.engine.runBlock(input, txs, state, this.code);
+  }
+
+  private async runTxsOn(
+    parallel: ParallelExecution,
+    input: EvmBlockInput,
+    txs: TypedTransaction[],
+    raws: Uint8Array[],
+    state: StateReader,
+  ): Promise<EvmBlockResult> {
+    const results = await parallel.run(
+      input,
+      txs.map((tx, i) => evmTxPayload(tx, raws[i])),
+      state,
+    );
+    if (results) {
+      try {
+        return assembleEvmBlock(input, txs, results, state);
+      } catch (err) {
+        if (!isSerialExecutionRequired(err)) throw err;
+        parallel.serial(`assembly: ${(err as Error).message}`);
       }
     }
     return this.engine.runBlock(input, txs, state, this.code);

@@ -41,8 +41,10 @@ export class ParallelWasmExecutor implements BlockExecutor {
     const decoded = txs.map(decodeWasmTx);
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
     const deploys = decoded.some((t) => t.kind === 'deploy');
-    const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined);
-    const result = results ? assembleWasmBlock(results) : await this.serial.execute(block, txs, state);
+    const result = await this.parallel.measure(txs.length, async () => {
+      const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined);
+      return results ? assembleWasmBlock(results) : this.serial.execute(block, txs, state);
+    });
     return {
       ...result,
       report: this.parallel.lastReport,
