@@ -12,6 +12,16 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
+      // The build emits CommonJS, where a module's own exported bindings are read through
+      // `exports`: a local of that name breaks them in dist while tests (run from sources) pass
+      // (it once broke plugin uploads).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':matches(VariableDeclarator, FunctionDeclaration, ClassDeclaration) > Identifier.id[name="exports"]',
+          message: 'do not name a local `exports`: the CommonJS build reads exported bindings through it',
+        },
+      ],
     },
   },
 );

@@ -17,7 +17,6 @@ const SPIN = `
     return acc >= 0 ? n : -1;
   };`;
 
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const spinHere = new Function(`${SPIN} return spin;`)() as (ms: number) => number;
 
 function spinInWorker(ms: number): Promise<number> {

@@ -1,3 +1,5 @@
+import { DependencyAbort, type TxStateView } from './engine';
+
 /** One tx's write of one key, as multi-version memory holds it. */
 export interface VersionedWrite {
   tx: number;
@@ -160,5 +162,30 @@ export class MVMemory {
       else hi = mid - 1;
     }
     return -1;
+  }
+}
+
+/**
+ * The state tx `tx` sees: the multi-version memory below it, then committed state. Records every
+ * read with the value it saw (key, value, key, value, ...); a read that meets an ESTIMATE throws
+ * DependencyAbort. Used by the workers (on their replicas) and by the coordinator.
+ */
+export class RecordingView implements TxStateView {
+  readonly reads: bigint[] = [];
+
+  constructor(
+    private readonly tx: number,
+    private readonly mv: MVMemory,
+    private readonly committed: (key: bigint) => bigint,
+  ) {}
+
+  get(key: bigint): bigint {
+    const entry = this.mv.latestBelow(key, this.tx);
+    let value: bigint;
+    if (entry === undefined) value = this.committed(key);
+    else if (entry.estimate) throw new DependencyAbort(entry.tx);
+    else value = entry.value;
+    this.reads.push(key, value);
+    return value;
   }
 }

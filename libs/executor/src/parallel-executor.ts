@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
-import { DependencyAbort, isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
-import { MVMemory } from './mv-memory';
-import { decodeExecuted, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
+import { isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
+import { MVMemory, RecordingView } from './mv-memory';
+import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
 
 /** Committed state as the executor reads it: values, every entry (worker snapshots), and a version that moves on every commit. */
@@ -472,7 +472,7 @@ class BlockRun {
     for (let j = 0; j < task.incarnations.length; j++) {
       const tx = task.start + j;
       const incarnation = task.incarnations[j];
-      const view = new CoordinatorView(tx, this.mv, this.state);
+      const view = new RecordingView(tx, this.mv, (key) => this.state.get(key));
       let r: TxResult;
       try {
         r = await engine.executeTx(tx, view);
@@ -485,18 +485,7 @@ class BlockRun {
       // Recorded at once: the task's later txs read this one's writes from the multi-version memory.
       this.executions++;
       try {
-        this.recordExecution(
-          {
-            tx,
-            incarnation,
-            reads: view.reads,
-            writes: r.writes,
-            output: r.output,
-            shared: r.shared,
-            serialOnly: r.serialOnly,
-          },
-          undefined,
-        );
+        this.recordExecution(executedTx(tx, incarnation, view.reads, r), undefined);
       } catch (err) {
         if (err instanceof SerialNeeded) return this.finish({ kind: 'serial', reason: err.message, stats: this.stats() });
         throw err;
@@ -773,23 +762,4 @@ async function runInOrder(
     out.push(r);
   }
   return out;
-}
-
-/** The coordinator's view for tx `tx`: the block's multi-version memory below it, then committed state; records every read. */
-class CoordinatorView implements TxStateView {
-  readonly reads: bigint[] = [];
-  constructor(
-    private readonly tx: number,
-    private readonly mv: MVMemory,
-    private readonly state: SnapshotState,
-  ) {}
-  get(key: bigint): bigint {
-    const entry = this.mv.latestBelow(key, this.tx);
-    let value: bigint;
-    if (entry === undefined) value = this.state.get(key);
-    else if (entry.estimate) throw new DependencyAbort(entry.tx);
-    else value = entry.value;
-    this.reads.push(key, value);
-    return value;
-  }
 }

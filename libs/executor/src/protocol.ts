@@ -1,3 +1,5 @@
+import type { TxResult } from './engine';
+
 /** Messages between the coordinator (main thread) and its execution workers. All structured-cloneable. */
 
 /** One tx's writes as the replicas get them. */
@@ -37,6 +39,11 @@ export interface ExecutedTx {
   output: unknown;
   shared?: unknown;
   serialOnly?: string;
+}
+
+/** One execution's record, from the view it read through and what the engine returned. */
+export function executedTx(tx: number, incarnation: number, reads: bigint[], r: TxResult): ExecutedTx {
+  return { tx, incarnation, reads, writes: r.writes, output: r.output, shared: r.shared, serialOnly: r.serialOnly };
 }
 
 /**

@@ -6,9 +6,9 @@
  */
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DependencyAbort, isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
-import { MVMemory } from './mv-memory';
-import { encodeExecuted, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
+import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory } from './engine';
+import { MVMemory, RecordingView } from './mv-memory';
+import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
 
 interface WorkerInit {
   engineModule: string;
@@ -37,20 +37,7 @@ const host: EngineHost = {
   },
 };
 
-/** A view for tx `tx`: MV replica below it, then committed state; records every read. */
-class RecordingView implements TxStateView {
-  readonly reads: bigint[] = [];
-  constructor(private readonly tx: number) {}
-  get(key: bigint): bigint {
-    const entry = mv.latestBelow(key, this.tx);
-    let value: bigint;
-    if (entry === undefined) value = committed.get(key) ?? 0n;
-    else if (entry.estimate) throw new DependencyAbort(entry.tx);
-    else value = entry.value;
-    this.reads.push(key, value);
-    return value;
-  }
-}
+const committedValue = (key: bigint): bigint => committed.get(key) ?? 0n;
 
 async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void> {
   const executed: ExecutedTx[] = [];
@@ -61,18 +48,10 @@ async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void>
     const tx = msg.start + j;
     const incarnation = msg.incarnations[j];
     if (tx === crashAt) process.exit(70); // test hook: a worker dying mid-block
-    const view = new RecordingView(tx);
+    const view = new RecordingView(tx, mv, committedValue);
     try {
       const r = await engine.executeTx(tx, view);
-      executed.push({
-        tx,
-        incarnation,
-        reads: view.reads,
-        writes: r.writes,
-        output: r.output,
-        shared: r.shared,
-        serialOnly: r.serialOnly,
-      });
+      executed.push(executedTx(tx, incarnation, view.reads, r));
       // Later txs of this task see this one's writes.
       mv.record(tx, incarnation, r.writes);
       if (r.shared !== undefined) engine.receive?.(r.shared);
