@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TxResult } from './engine';
-import { ParallelExecutor, SpeedChoice, type SnapshotState } from './parallel-executor';
+import { ParallelExecutor, SpeedChoice, type ParallelTuning, type SnapshotState } from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
 
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
@@ -89,19 +89,21 @@ function mergedWrites(results: readonly TxResult[]): Map<bigint, bigint> {
 }
 
 const executors: ParallelExecutor[] = [];
+/** A kv-engine executor, closed after the tests; `options` override the defaults of the executor. */
+function kvExecutor(options: ParallelTuning): ParallelExecutor {
+  const ex = new ParallelExecutor({ engineModule: ENGINE, engineOptions: {}, localEngine: () => new KvEngine(), ...options });
+  executors.push(ex);
+  return ex;
+}
+
 function executor(workers: number, coordinatorExecutes = true): ParallelExecutor {
-  const ex = new ParallelExecutor({
-    engineModule: ENGINE,
-    engineOptions: {},
-    localEngine: () => new KvEngine(),
+  return kvExecutor({
     workers,
     coordinatorExecutes,
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
   });
-  executors.push(ex);
-  return ex;
 }
 afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
@@ -159,15 +161,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it('after a contended block, the next ones run serially (1, 2, 4, ... blocks), then parallel is tried again', async () => {
-    const ex = new ParallelExecutor({
-      engineModule: ENGINE,
-      engineOptions: {},
-      localEngine: () => new KvEngine(),
-      workers: 2,
-      minParallelTxs: 1,
-      adaptive: false,
-    });
-    executors.push(ex);
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
     const state = new TestState();
     const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
     const cold: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
@@ -197,17 +191,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it('adaptive: after the warm-up, blocks go where they ran faster, and the other way is probed again', async () => {
-    const ex = new ParallelExecutor({
-      engineModule: ENGINE,
-      engineOptions: {},
-      localEngine: () => new KvEngine(),
-      workers: 2,
-      minParallelTxs: 1,
-      adaptive: true,
-      probeEvery: 4,
-      warmupTxs: 128,
-    });
-    executors.push(ex);
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: true, probeEvery: 4, warmupTxs: 128 });
     const state = new TestState();
     const modes: string[] = [];
     const txs: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(i)], writes: [BigInt(100 + i)] }));
@@ -261,14 +245,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it('small blocks run serially (below minParallelTxs)', async () => {
-    const ex = new ParallelExecutor({
-      engineModule: ENGINE,
-      engineOptions: {},
-      localEngine: () => new KvEngine(),
-      workers: 2,
-      minParallelTxs: 8,
-    });
-    executors.push(ex);
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 8 });
     const out = await ex.run(null, [{ reads: [1n], writes: [2n] }], new TestState());
     expect(out).toMatchObject({ kind: 'serial', reason: 'small block (1 txs < 8)' });
   });
