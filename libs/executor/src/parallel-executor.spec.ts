@@ -244,6 +244,12 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(Array.from({ length: 5 }, () => off.chooseSerial())).toEqual([false, false, false, false, false]);
   });
 
+  it('refuses bad adaptive settings with the reason', () => {
+    expect(() => new SpeedChoice(true, 1, 0)).toThrow('probeEvery must be an integer >= 2, got 1');
+    expect(() => kvExecutor({ workers: 1, warmupTxs: -5 })).toThrow('warmupTxs must be a non-negative integer, got -5');
+    expect(() => kvExecutor({ workers: 1, warmupTxs: 1.5 })).toThrow(/warmupTxs/);
+  });
+
   it('small blocks run serially (below minParallelTxs)', async () => {
     const ex = kvExecutor({ workers: 2, minParallelTxs: 8 });
     const out = await ex.run(null, [{ reads: [1n], writes: [2n] }], new TestState());

@@ -341,6 +341,7 @@ export class SpeedChoice {
     private readonly warmupTxs: number,
   ) {
     if (!Number.isInteger(probeEvery) || probeEvery < 2) throw new Error(`probeEvery must be an integer >= 2, got ${probeEvery}`);
+    if (!Number.isInteger(warmupTxs) || warmupTxs < 0) throw new Error(`warmupTxs must be a non-negative integer, got ${warmupTxs}`);
   }
 
   /** Whether the next block should run serially. */
