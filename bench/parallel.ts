@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const warmup = Number(argValue(process.argv, 'warmup') ?? 4);
   const tuning: BenchTuning = {
     workers,
-    coordinatorExecutes: argValue(process.argv, 'coordinator') !== 'off',
+    ...(argValue(process.argv, 'coordinator') ? { coordinatorExecutes: argValue(process.argv, 'coordinator') === 'on' } : {}),
     ...(argValue(process.argv, 'tasks-per-worker') ? { tasksPerWorker: Number(argValue(process.argv, 'tasks-per-worker')) } : {}),
   };
   const out: Record<string, number> = {};

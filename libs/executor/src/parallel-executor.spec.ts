@@ -150,7 +150,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   it('re-executes under contention and says so; none without it', async () => {
     const ex = executor(2);
     const state = new TestState();
-    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
+    // Long enough (~64 x 50 µs) that both workers surely claim some of it: one worker's own txs never conflict.
+    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 50_000 }));
     const outHot = await ex.run(null, hot, state);
     expect(outHot.kind).toBe('parallel');
     if (outHot.kind === 'parallel') expect(outHot.results.map((r) => r.output)).toEqual(runKvSerially(hot, state.values).results);
@@ -170,17 +171,23 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       const out = await ex.run(null, txs, state);
       modes.push(out.kind === 'serial' ? (out.reason.startsWith('recent blocks were contended') ? 'backoff' : out.reason) : out.stats.mode);
     }
-    expect(modes).toEqual([
-      'parallel+serial-tail', // contended: 1 block serially next
-      'backoff',
-      'parallel+serial-tail', // contended again: 2 blocks serially
-      'backoff',
-      'backoff',
-      'parallel', // the load changed: parallel from here on
-      'parallel',
-      'parallel',
-      'parallel',
-    ]);
+    // A hot block may still run in parallel to the end when one worker happens to claim nearly
+    // all of it (a worker's own txs see each other's writes): the policy is checked against what
+    // each block that was not backed off actually did.
+    let contended = 0;
+    let skip = 0;
+    const expected = modes.map((mode) => {
+      if (skip > 0) {
+        skip--;
+        return 'backoff';
+      }
+      if (mode === 'parallel+serial-tail') skip = Math.min(32, 2 ** contended++);
+      else contended = 0;
+      return mode;
+    });
+    expect(modes).toEqual(expected);
+    expect(modes.slice(0, 4)).toContain('parallel+serial-tail'); // the hot blocks were contended
+    expect(modes.slice(-3)).toEqual(['parallel', 'parallel', 'parallel']); // the load changed: parallel again
   });
 
   it('a serial-only tx sends the block to the serial executor', async () => {
@@ -264,9 +271,11 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       const ex = executor(2, coordinator);
       const state = new TestState();
       state.apply(new Map([[1n, 11n]]));
-      // Conflict-free, so no tx moves to the main thread's serial tail. Without the coordinator
-      // executing, tx 17 surely runs in a worker; with it, tx 0 does (workers get the first tasks).
-      const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work: 2_000 }));
+      // Conflict-free, so no tx moves to the main thread's serial tail. The first worker to start
+      // a tx from atTx on dies; with the coordinator executing too, the txs take long enough
+      // (~40 x 0.2 ms) that the workers surely claim some of them.
+      const work = coordinator ? 200_000 : 2_000;
+      const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work }));
       const before = new Map(state.values);
       ex.crashWorkerAt(atTx);
       const out = await ex.run(null, txs, state);
@@ -274,7 +283,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       if (out.kind === 'serial') expect(out.reason).toMatch(/crashed mid-block/);
       expect(state.values).toEqual(before); // the executor never writes committed state itself
       const again = await ex.run(null, txs, state);
-      expect(again.kind).toBe('parallel');
+      expect(again.kind === "serial" ? again.reason : again.kind).toBe("parallel");
       if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     }, 60_000);
   }

@@ -23,11 +23,11 @@ export interface ParallelExecutorOptions {
   workers?: number;
   /** Blocks with fewer txs run serially (no worker round trips); default 64. */
   minParallelTxs?: number;
-  /** Most txs in one worker task; default 32. */
+  /** Most txs in one re-execution task (or one claim of the coordinator's own); default 32. Workers size their claims themselves. */
   maxTaskTxs?: number;
   /**
-   * Tasks queued on a worker at once; default 2: the next task is already there when one ends,
-   * so a worker does not sit idle for the round trip to this thread.
+   * Re-execution tasks queued on a worker at once; default 2: the next task is already there
+   * when one ends, so a worker does not sit idle for the round trip to this thread.
    */
   tasksPerWorker?: number;
   /** Answers worker engines' host requests (code, plugins). */
@@ -95,6 +95,8 @@ const EXECUTING = 1;
 const EXECUTED = 2;
 const WAITING = 3;
 const COMMITTED = 4;
+/** Not claimed from the block's counter yet, or claimed and not reported (first executions). */
+const NEW = 5;
 
 /** A tx's last execution as the coordinator keeps it. */
 interface TxRecord {
@@ -108,7 +110,8 @@ class RunAborted extends Error {}
 /**
  * The engine-agnostic parallel executor (Block-STM style). Txs of a block run optimistically in
  * worker threads against a multi-version memory; every read is recorded with the value it saw.
- * The coordinator (this class, main thread) records each execution's writes, re-validates the
+ * Workers claim the txs' first executions themselves from a shared counter (no round trip per
+ * task); the coordinator (this class, main thread) records each execution's writes, re-validates the
  * later txs that read a key whose value changed, re-executes invalidated txs (their writes
  * become ESTIMATEs, so readers wait instead of cascading), and commits in block order: tx i is
  * final once all txs below it are and its reads still hold. The outcome is therefore exactly
@@ -131,6 +134,8 @@ export class ParallelExecutor {
   private onExit: ((w: ExecWorker, reason: string) => void) | undefined;
   private crashPlan: number | undefined;
   private closed = false;
+  /** Resolved when a worker becomes idle (see waitIdle). */
+  private idleWaiters: (() => void)[] = [];
   /** Contention memory: blocks in a row that speculation did not pay for, and blocks left to run serially before trying again. */
   private contendedBlocks = 0;
   private serialBlocksLeft = 0;
@@ -165,7 +170,7 @@ export class ParallelExecutor {
     if (this.commits.length > 64) this.commits = this.commits.slice(-64);
   }
 
-  /** Test hook: in the next block, the worker that starts tx `atTx` exits as if it crashed. */
+  /** Test hook: in the next block, the first worker to start tx `atTx` or a later one exits as if it crashed. */
   crashWorkerAt(atTx: number): void {
     this.crashPlan = atTx;
   }
@@ -205,8 +210,15 @@ export class ParallelExecutor {
     const begin = serialize({ type: 'begin', blockId, block, txs: txs as unknown[] } satisfies ToWorker);
     for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
     if (this.crashPlan !== undefined) {
-      for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan });
+      const token = new SharedArrayBuffer(4);
+      for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan, token });
       this.crashPlan = undefined;
+    }
+    // The first executions: every thread claims txs from this counter (the lowest unclaimed tx).
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    for (const w of this.workers) {
+      w.claimingBlock = blockId;
+      w.post({ type: 'claim', blockId, counter: counter.buffer as SharedArrayBuffer, workers: this.workers.length });
     }
     const local = this.options.coordinatorExecutes === true ? await this.localEngine() : undefined;
     if (local) await local.beginBlock(block, txs);
@@ -217,6 +229,7 @@ export class ParallelExecutor {
       txs,
       state,
       this.workers,
+      counter,
       this.maxTaskTxs,
       this.tasksPerWorker,
       local,
@@ -278,11 +291,15 @@ export class ParallelExecutor {
         this.options.engineOptions,
         {
           message: (worker, msg) => {
-            if (msg.type === 'done') worker.tasks--;
+            if (msg.type === 'done' && msg.claimed === undefined) worker.tasks--;
+            if (msg.type === 'drained' && msg.blockId === worker.claimingBlock) worker.claimingBlock = undefined;
+            if (!worker.busy) this.wakeIdleWaiters();
             this.onMessage?.(worker, msg);
           },
           exit: (worker, reason) => {
             worker.tasks = 0;
+            worker.claimingBlock = undefined;
+            this.wakeIdleWaiters();
             this.onExit?.(worker, reason);
           },
         },
@@ -292,9 +309,13 @@ export class ParallelExecutor {
     }
   }
 
-  /** Waits until no worker is still running a task of an earlier, abandoned block. */
+  /** Waits until no worker is still running a task or a claim of an earlier block. */
   private async waitIdle(): Promise<void> {
-    while (this.workers.some((w) => w.alive && w.busy)) await new Promise((r) => setTimeout(r, 1));
+    while (this.workers.some((w) => w.alive && w.busy)) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  private wakeIdleWaiters(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Brings every worker's committed-state replica to `state.version`: the commits it missed, in order, or a full snapshot. */
@@ -403,13 +424,15 @@ class BlockRun {
     private readonly txs: readonly unknown[],
     private readonly state: SnapshotState,
     private readonly workers: ExecWorker[],
+    /** The lowest tx no thread has claimed for its first execution (shared with the workers). */
+    private readonly counter: Int32Array,
     private readonly maxTaskTxs: number,
     private readonly tasksPerWorker: number,
     /** The coordinator's own engine, when it executes tasks too (its block already begun). */
     private readonly local: TxEngine | undefined,
   ) {
     this.n = txs.length;
-    this.status = new Uint8Array(this.n);
+    this.status = new Uint8Array(this.n).fill(NEW);
     this.incarnation = new Uint32Array(this.n);
     this.records = new Array(this.n);
   }
@@ -419,6 +442,7 @@ class BlockRun {
       this.finish = (outcome) => {
         if (this.done) return;
         this.done = true;
+        this.stopClaims();
         this.exec.listen(
           () => undefined,
           () => undefined,
@@ -465,7 +489,7 @@ class BlockRun {
 
   private async runLocalTask(): Promise<void> {
     if (this.done || this.contention) return;
-    const task = this.claimTask();
+    const task = this.claimTask() ?? this.claimFirst();
     if (task === undefined) return; // nothing ready: the next report wakes it up
     const engine = this.local!;
     let aborted: { tx: number; incarnation: number; blocking: number } | undefined;
@@ -573,6 +597,23 @@ class BlockRun {
     return { start, incarnations };
   }
 
+  /** Claims the next txs' first executions from the counter, as the workers do (the coordinator's own tasks). */
+  private claimFirst(): { start: number; incarnations: number[] } | undefined {
+    const left = this.n - Atomics.load(this.counter, 0);
+    if (left <= 0) return undefined;
+    const size = this.taskSize(left);
+    const start = Atomics.add(this.counter, 0, size);
+    if (start >= this.n) return undefined;
+    const incarnations = new Array<number>(Math.min(size, this.n - start)).fill(0);
+    incarnations.forEach((_, j) => (this.status[start + j] = EXECUTING));
+    return { start, incarnations };
+  }
+
+  /** No thread claims more of this block's txs (it finished, or its tail runs in this thread). */
+  private stopClaims(): void {
+    Atomics.store(this.counter, 0, this.n);
+  }
+
   /** Sends pending multi-version updates to every worker (before a task is dispatched), each its producer's writes excepted. */
   private flush(): void {
     if (this.outWrites.length === 0 && this.outEstimates.length === 0) return;
@@ -590,8 +631,16 @@ class BlockRun {
       if (!this.done && !this.contention) this.dispatch();
       return;
     }
-    const task = this.tasks.get(msg.taskId);
-    this.tasks.delete(msg.taskId);
+    let task: { start: number; incarnations: number[] } | undefined;
+    if (msg.claimed !== undefined) {
+      // First executions the worker claimed: executing (as incarnation 0) since it claimed them.
+      const { start, count } = msg.claimed;
+      task = { start, incarnations: new Array<number>(count).fill(0) };
+      for (let i = start; i < start + count; i++) if (this.status[i] === NEW) this.status[i] = EXECUTING;
+    } else {
+      task = this.tasks.get(msg.taskId);
+      this.tasks.delete(msg.taskId);
+    }
     this.report(from, { executed: decodeExecuted(msg.executed), aborted: msg.aborted, failed: msg.failed }, task);
   }
 
@@ -609,7 +658,8 @@ class BlockRun {
       if (msg.aborted && this.status[msg.aborted.tx] === EXECUTING && this.incarnation[msg.aborted.tx] === msg.aborted.incarnation) {
         const { tx, blocking } = msg.aborted;
         this.aborts++;
-        if (this.status[blocking] === READY || this.status[blocking] === EXECUTING || this.status[blocking] === WAITING) {
+        const pending = this.status[blocking];
+        if (pending === READY || pending === EXECUTING || pending === WAITING || pending === NEW) {
           this.status[tx] = WAITING;
           const list = this.waiting.get(blocking) ?? [];
           list.push(tx);
@@ -633,6 +683,7 @@ class BlockRun {
     if (this.frontier >= this.n) return this.complete();
     if (this.shouldStopSpeculating()) return void this.serialTail();
     this.dispatch();
+    this.flush(); // the other workers' replicas get these writes before their next claims
     if (this.local) this.scheduleLocal();
   }
 
@@ -715,6 +766,7 @@ class BlockRun {
   /** Runs txs frontier..n-1 in this thread, one after another, over the committed prefix's writes. */
   private async serialTail(): Promise<void> {
     this.contention = true;
+    this.stopClaims();
     await this.localRunning; // the coordinator's own task stops at its next tx boundary
     const from = this.frontier;
     const executionsBefore = this.executions;

@@ -20,14 +20,27 @@ export type ToWorker =
   | { type: 'mv'; blockId: number; writes: ReplicaWrite[]; estimates: number[] }
   /** Execute txs start .. start + incarnations.length - 1, in order, each as the given incarnation. */
   | { type: 'exec'; blockId: number; taskId: number; start: number; incarnations: number[] }
+  /**
+   * Run the block's first executions by claiming txs from `counter` (a shared Int32Array of one
+   * cell: the lowest tx no thread has claimed): each worker takes the next few txs with
+   * `Atomics.add`, runs them as incarnation 0 and reports them ('done' with `claimed`), until the
+   * counter passes the block's end; then it says 'drained'. No round trip to the coordinator per
+   * task. Messages that arrive meanwhile (replica updates, re-execution tasks) are handled between
+   * two claims, before the next one.
+   */
+  | { type: 'claim'; blockId: number; counter: SharedArrayBuffer; workers: number }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
    * every worker: cloning them once per worker cost the coordinator twice).
    */
   | { type: 'encoded'; bytes: Uint8Array }
-  /** Test hook: the worker exits (as if it crashed) when it starts executing tx `atTx` of the current block. */
-  | { type: 'crash-at'; atTx: number };
+  /**
+   * Test hook: the worker exits (as if it crashed) when it starts executing tx `atTx` or a later
+   * one of the current block, if it is the first to do so (it takes `token`, a shared Int32Array
+   * cell, from 0 to 1).
+   */
+  | { type: 'crash-at'; atTx: number; token: SharedArrayBuffer };
 
 /** One execution of one tx. */
 export interface ExecutedTx {
@@ -116,9 +129,13 @@ export type FromWorker =
       blockId: number;
       taskId: number;
       executed: ExecutedBatch;
+      /** A first-execution claim (see 'claim'): txs start .. start + count - 1, of which `executed` ran (taskId is -1). */
+      claimed?: { start: number; count: number };
       /** Set when the task stopped at a tx that read an ESTIMATE of tx `blocking`. */
       aborted?: { tx: number; incarnation: number; blocking: number };
       /** Set when the engine failed (a host failure): the block is run serially. */
       failed?: string;
     }
-  | { type: 'host-request'; id: number; kind: string; arg: unknown };
+  | { type: 'host-request'; id: number; kind: string; arg: unknown }
+  /** The worker stopped claiming txs of block `blockId` (the counter passed its end). */
+  | { type: 'drained'; blockId: number };

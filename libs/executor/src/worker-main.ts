@@ -22,7 +22,8 @@ const send = (msg: FromWorker) => port.postMessage(msg);
 const committed = new Map<bigint, bigint>();
 const mv = new MVMemory();
 let blockId = -1;
-let crashAt = -1;
+let txCount = 0;
+let crashPlan: { atTx: number; token: Int32Array } | undefined;
 let engine: TxEngine;
 
 const pendingReplies = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -39,15 +40,22 @@ const host: EngineHost = {
 
 const committedValue = (key: bigint): bigint => committed.get(key) ?? 0n;
 
-async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void> {
+type Done = Extract<FromWorker, { type: 'done' }>;
+
+/**
+ * Runs txs start, start + 1, ... in order, each as the given incarnation, and reports what ran
+ * (stopping early at a tx that read an ESTIMATE, or that must run serially).
+ */
+async function runTxs(taskBlock: number, taskId: number, start: number, incarnations: ArrayLike<number>, claimed?: Done['claimed']): Promise<void> {
   const executed: ExecutedTx[] = [];
-  const done = (extra: Partial<Extract<FromWorker, { type: 'done' }>> = {}) =>
-    send({ type: 'done', blockId: msg.blockId, taskId: msg.taskId, executed: encodeExecuted(executed), ...extra });
-  if (msg.blockId !== blockId) return done({ failed: `task for block ${msg.blockId}, worker is on ${blockId}` });
-  for (let j = 0; j < msg.incarnations.length; j++) {
-    const tx = msg.start + j;
-    const incarnation = msg.incarnations[j];
-    if (tx === crashAt) process.exit(70); // test hook: a worker dying mid-block
+  const done = (extra: Partial<Done> = {}) =>
+    send({ type: 'done', blockId: taskBlock, taskId, executed: encodeExecuted(executed), ...(claimed ? { claimed } : {}), ...extra });
+  if (taskBlock !== blockId) return done({ failed: `task for block ${taskBlock}, worker is on ${blockId}` });
+  for (let j = 0; j < incarnations.length; j++) {
+    const tx = start + j;
+    const incarnation = incarnations[j];
+    // Test hook: a worker dying mid-block (one worker: the first to take the token).
+    if (crashPlan !== undefined && tx >= crashPlan.atTx && Atomics.compareExchange(crashPlan.token, 0, 0, 1) === 0) process.exit(70);
     const view = new RecordingView(tx, mv, committedValue);
     try {
       const r = await engine.executeTx(tx, view);
@@ -62,6 +70,38 @@ async function execTask(msg: Extract<ToWorker, { type: 'exec' }>): Promise<void>
     }
   }
   done();
+}
+
+/** The block's first executions this worker claims from the shared counter (see ToWorker 'claim'). */
+interface Claiming {
+  blockId: number;
+  counter: Int32Array;
+  workers: number;
+}
+let claiming: Claiming | undefined;
+/** Moving average of one tx's execution time here (ms): sizes the claims. */
+let msPerTx: number | undefined;
+/** A claim's target duration: long enough that its report costs little next to it, short enough to balance the block's end. */
+const CLAIM_MS = 0.15;
+const MAX_CLAIM = 32;
+const ZEROS = new Uint32Array(MAX_CLAIM);
+
+/** Claims and runs the next few txs of the block; false once the counter passed the block's end. */
+async function claimNext(c: Claiming): Promise<boolean> {
+  const n = txCount;
+  const left = n - Atomics.load(c.counter, 0);
+  if (c.blockId !== blockId || left <= 0) return false;
+  // Sized to take about CLAIM_MS, and small towards the end of the block so the workers finish together.
+  const bySpeed = msPerTx === undefined ? 4 : Math.round(CLAIM_MS / msPerTx);
+  const size = Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil(left / (2 * c.workers))));
+  const start = Atomics.add(c.counter, 0, size);
+  if (start >= n) return false;
+  const count = Math.min(size, n - start);
+  const began = performance.now();
+  await runTxs(c.blockId, -1, start, ZEROS.subarray(0, count), { start, count });
+  const each = (performance.now() - began) / count;
+  msPerTx = msPerTx === undefined ? each : msPerTx * 0.8 + each * 0.2;
+  return true;
 }
 
 async function handle(msg: ToWorker): Promise<void> {
@@ -79,7 +119,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'begin':
       blockId = msg.blockId;
-      crashAt = -1; // a crash plan holds for one block
+      crashPlan = undefined; // a crash plan holds for one block
+      txCount = msg.txs.length;
       mv.clear();
       await engine.beginBlock(msg.block, msg.txs);
       return;
@@ -92,9 +133,13 @@ async function handle(msg: ToWorker): Promise<void> {
       for (const tx of msg.estimates) mv.markEstimate(tx);
       return;
     case 'exec':
-      return execTask(msg);
+      return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations);
+    case 'claim':
+      if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
+      claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers };
+      return;
     case 'crash-at':
-      crashAt = msg.atTx;
+      crashPlan = { atTx: msg.atTx, token: new Int32Array(msg.token) };
       return;
     default:
       return;
@@ -102,13 +147,27 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 // Messages run one after another; host replies bypass the queue (a task may be waiting for one).
+// While a block's claim is open, the worker claims txs whenever no message waits.
 const queue: ToWorker[] = [];
 let draining = false;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function drain(): Promise<void> {
   if (draining) return;
   draining = true;
   try {
-    while (queue.length > 0) await handle(queue.shift()!);
+    for (;;) {
+      if (queue.length > 0) {
+        await handle(queue.shift()!);
+        continue;
+      }
+      if (claiming === undefined) break;
+      if (!(await claimNext(claiming))) {
+        send({ type: 'drained', blockId: claiming.blockId });
+        claiming = undefined;
+        break;
+      }
+      await nextTurn(); // lets messages that arrived meanwhile in first (re-executions are lower txs)
+    }
   } finally {
     draining = false;
   }

@@ -34,10 +34,12 @@ export class ExecWorker {
   stateVersion = -1;
   /** Tasks (of any block) posted to it and not yet reported done. */
   tasks = 0;
+  /** The block whose txs it was told to claim and that it has not said 'drained' for yet. */
+  claimingBlock: number | undefined;
 
-  /** A task (of any block) is running or queued on it. */
+  /** A task or a claim (of any block) is running or queued on it. */
   get busy(): boolean {
-    return this.tasks > 0;
+    return this.tasks > 0 || this.claimingBlock !== undefined;
   }
 
   constructor(
