@@ -134,6 +134,8 @@ export class ParallelExecutor {
   private onExit: ((w: ExecWorker, reason: string) => void) | undefined;
   private crashPlan: number | undefined;
   private closed = false;
+  /** The last block run in the workers re-executed something: the next one forwards writes to the replicas from its start. */
+  private lastBlockConflicted = false;
   /** Resolved when a worker becomes idle (see waitIdle). */
   private idleWaiters: (() => void)[] = [];
   /** Contention memory: blocks in a row that speculation did not pay for, and blocks left to run serially before trying again. */
@@ -233,7 +235,9 @@ export class ParallelExecutor {
       this.maxTaskTxs,
       this.tasksPerWorker,
       local,
+      this.lastBlockConflicted,
     ).execute();
+    this.lastBlockConflicted = (outcome.stats?.reexecutions ?? 0) > 0;
     this.learnContention(outcome);
     return outcome;
   }
@@ -415,6 +419,8 @@ class BlockRun {
   private readonly outEstimates: number[] = [];
   private finish!: (outcome: RunOutcome) => void;
   private done = false;
+  /** Whether the replicas get the block's writes as they come (see flush). */
+  private forwarding: boolean;
   private contention = false;
 
   constructor(
@@ -430,7 +436,10 @@ class BlockRun {
     private readonly tasksPerWorker: number,
     /** The coordinator's own engine, when it executes tasks too (its block already begun). */
     private readonly local: TxEngine | undefined,
+    /** Forward writes to the replicas from the start (the last block had conflicts). */
+    forwardFromStart: boolean,
   ) {
+    this.forwarding = forwardFromStart;
     this.n = txs.length;
     this.status = new Uint8Array(this.n).fill(NEW);
     this.incarnation = new Uint32Array(this.n);
@@ -614,8 +623,14 @@ class BlockRun {
     Atomics.store(this.counter, 0, this.n);
   }
 
-  /** Sends pending multi-version updates to every worker (before a task is dispatched), each its producer's writes excepted. */
+  /**
+   * Sends pending multi-version updates to every worker, each its producer's writes excepted
+   * (after a report, and before a task is dispatched). Until the block shows a conflict (or when
+   * the last block had none), updates are held back: without a conflict no worker reads another's
+   * writes, and a replica that lags only costs a re-execution, which turns forwarding on.
+   */
   private flush(): void {
+    if (!this.forwarding) return;
     if (this.outWrites.length === 0 && this.outEstimates.length === 0) return;
     const writes = this.outWrites.splice(0);
     const estimates = this.outEstimates.splice(0);
@@ -658,6 +673,7 @@ class BlockRun {
       if (msg.aborted && this.status[msg.aborted.tx] === EXECUTING && this.incarnation[msg.aborted.tx] === msg.aborted.incarnation) {
         const { tx, blocking } = msg.aborted;
         this.aborts++;
+        this.forwarding = true;
         const pending = this.status[blocking];
         if (pending === READY || pending === EXECUTING || pending === WAITING || pending === NEW) {
           this.status[tx] = WAITING;
@@ -735,6 +751,7 @@ class BlockRun {
   /** Tx `tx` read something that changed: it runs again; its writes become ESTIMATEs meanwhile. */
   private invalidate(tx: number): void {
     this.aborts++;
+    this.forwarding = true;
     this.status[tx] = READY;
     this.incarnation[tx]++;
     this.mv.markEstimate(tx);
