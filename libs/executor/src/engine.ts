@@ -37,7 +37,12 @@ export interface TxResult {
 
 /** Runs the txs of one block one at a time. Lives in a worker (kept warm across blocks) or on the main thread. */
 export interface TxEngine {
-  /** Starts a block: the VM's block environment and the block's tx payloads (as the VM prepared them). */
+  /**
+   * Starts a block: the VM's block environment and the block's tx payloads (as the VM prepared
+   * them). In a worker the array may still grow after this returns: the block's later txs are
+   * appended to it as they arrive, and tx i is there before `executeTx(i)` is called. So an
+   * engine must not size anything from `txs.length` here, nor look at every tx only here.
+   */
   beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> | void;
   /**
    * Executes tx `index` of the current block against `view`. Deterministic given the values it

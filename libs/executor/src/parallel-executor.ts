@@ -98,6 +98,9 @@ const COMMITTED = 4;
 /** Not claimed from the block's counter yet, or claimed and not reported (first executions). */
 const NEW = 5;
 
+/** Txs per worker in a block's first message to the workers (the rest follows in pieces twice as big each time). */
+const FIRST_PIECE_PER_WORKER = 8;
+
 /** A tx's last execution as the coordinator keeps it. */
 interface TxRecord {
   /** Key, value, key, value, ... */
@@ -209,7 +212,10 @@ export class ParallelExecutor {
     }
     this.sync(state);
     const blockId = ++this.blockId;
-    const begin = serialize({ type: 'begin', blockId, block, txs: txs as unknown[] } satisfies ToWorker);
+    // The txs go out in growing pieces (each serialised once for all workers): the workers start
+    // on the first ones while this thread still serialises the rest.
+    const first = Math.min(n, FIRST_PIECE_PER_WORKER * this.workers.length);
+    const begin = serialize({ type: 'begin', blockId, block, txs: txs.slice(0, first), total: n } satisfies ToWorker);
     for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
     if (this.crashPlan !== undefined) {
       const token = new SharedArrayBuffer(4);
@@ -221,6 +227,10 @@ export class ParallelExecutor {
     for (const w of this.workers) {
       w.claimingBlock = blockId;
       w.post({ type: 'claim', blockId, counter: counter.buffer as SharedArrayBuffer, workers: this.workers.length });
+    }
+    for (let at = first, size = 2 * first; at < n; at += size, size *= 2) {
+      const more = serialize({ type: 'more', blockId, txs: txs.slice(at, at + size) } satisfies ToWorker);
+      for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
     }
     const local = this.options.coordinatorExecutes === true ? await this.localEngine() : undefined;
     if (local) await local.beginBlock(block, txs);

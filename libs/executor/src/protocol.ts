@@ -15,7 +15,13 @@ export type ToWorker =
   | { type: 'snapshot'; entries: Map<bigint, bigint> }
   /** A block committed: its writes (0 = delete) and the VM's payload for TxEngine.committed. */
   | { type: 'commit'; writes: Map<bigint, bigint>; payload?: unknown }
-  | { type: 'begin'; blockId: number; block: unknown; txs: unknown[] }
+  /**
+   * A block starts: its environment and its first txs. The others follow in 'more' messages, in
+   * order, so a worker can start on the first ones while the rest is still being serialised.
+   */
+  | { type: 'begin'; blockId: number; block: unknown; txs: unknown[]; total: number }
+  /** The block's next txs, appended after those already sent. */
+  | { type: 'more'; blockId: number; txs: unknown[] }
   /** Updates of the block's multi-version memory: new writes, and txs now being re-executed. */
   | { type: 'mv'; blockId: number; writes: ReplicaWrite[]; estimates: number[] }
   /** Execute txs start .. start + incarnations.length - 1, in order, each as the given incarnation. */

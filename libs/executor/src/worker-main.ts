@@ -22,6 +22,8 @@ const send = (msg: FromWorker) => port.postMessage(msg);
 const committed = new Map<bigint, bigint>();
 const mv = new MVMemory();
 let blockId = -1;
+/** The current block's txs received so far (the engine holds the same array), and how many it has. */
+let blockTxs: unknown[] = [];
 let txCount = 0;
 let crashPlan: { atTx: number; token: Int32Array } | undefined;
 let engine: TxEngine;
@@ -86,22 +88,32 @@ const CLAIM_MS = 0.15;
 const MAX_CLAIM = 32;
 const ZEROS = new Uint32Array(MAX_CLAIM);
 
-/** Claims and runs the next few txs of the block; false once the counter passed the block's end. */
-async function claimNext(c: Claiming): Promise<boolean> {
+/**
+ * Claims and runs the next few txs of the block: 'drained' once the counter passed the block's
+ * end, 'wait' when the next unclaimed tx has not arrived here yet (a 'more' message is on its way).
+ */
+async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
   const n = txCount;
-  const left = n - Atomics.load(c.counter, 0);
-  if (c.blockId !== blockId || left <= 0) return false;
+  let start = Atomics.load(c.counter, 0);
+  if (c.blockId !== blockId || start >= n) return 'drained';
   // Sized to take about CLAIM_MS, and small towards the end of the block so the workers finish together.
   const bySpeed = msPerTx === undefined ? 4 : Math.round(CLAIM_MS / msPerTx);
-  const size = Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil(left / (2 * c.workers))));
-  const start = Atomics.add(c.counter, 0, size);
-  if (start >= n) return false;
-  const count = Math.min(size, n - start);
+  const size = Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((n - start) / (2 * c.workers))));
+  // Only txs this worker has: compare-and-swap instead of add.
+  let count: number;
+  for (;;) {
+    if (start >= n) return 'drained';
+    if (start >= blockTxs.length) return 'wait';
+    count = Math.min(size, blockTxs.length - start);
+    const seen = Atomics.compareExchange(c.counter, 0, start, start + count);
+    if (seen === start) break;
+    start = seen;
+  }
   const began = performance.now();
   await runTxs(c.blockId, -1, start, ZEROS.subarray(0, count), { start, count });
   const each = (performance.now() - began) / count;
   msPerTx = msPerTx === undefined ? each : msPerTx * 0.8 + each * 0.2;
-  return true;
+  return 'ran';
 }
 
 async function handle(msg: ToWorker): Promise<void> {
@@ -120,9 +132,13 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'begin':
       blockId = msg.blockId;
       crashPlan = undefined; // a crash plan holds for one block
-      txCount = msg.txs.length;
+      blockTxs = msg.txs;
+      txCount = msg.total;
       mv.clear();
-      await engine.beginBlock(msg.block, msg.txs);
+      await engine.beginBlock(msg.block, blockTxs);
+      return;
+    case 'more':
+      if (msg.blockId === blockId) for (const tx of msg.txs) blockTxs.push(tx);
       return;
     case 'mv':
       if (msg.blockId !== blockId) return;
@@ -161,7 +177,9 @@ async function drain(): Promise<void> {
         continue;
       }
       if (claiming === undefined) break;
-      if (!(await claimNext(claiming))) {
+      const claimed = await claimNext(claiming);
+      if (claimed === 'wait') break; // the 'more' message with the next txs wakes this loop again
+      if (claimed === 'drained') {
         send({ type: 'drained', blockId: claiming.blockId });
         claiming = undefined;
         break;

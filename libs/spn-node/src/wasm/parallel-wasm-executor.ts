@@ -3,8 +3,15 @@ import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReade
 import { ParallelExecution } from '../parallel-execution';
 import type { PluginRegistry } from './plugin-registry';
 import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
-import { assembleWasmBlock, WASM_TX_ENGINE_MODULE, wasmHostHandler, type WasmBlockEnv, type WasmTxEngineOptions } from './wasm-tx-engine';
-import { WasmTxEngine } from './wasm-tx-engine';
+import {
+  assembleWasmBlock,
+  WASM_TX_ENGINE_MODULE,
+  wasmHostHandler,
+  WasmTxEngine,
+  wasmTxPayload,
+  type WasmBlockEnv,
+  type WasmTxEngineOptions,
+} from './wasm-tx-engine';
 
 /** See ParallelExecutorOptions (libs/executor). */
 export type ParallelWasmOptions = ParallelTuning & { workers: number };
@@ -38,7 +45,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
 
   async execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
     const before = this.parallel.versionOf(state);
-    const decoded = txs.map(decodeWasmTx);
+    const decoded = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
     const deploys = decoded.some((t) => t.kind === 'deploy');
     const result = await this.parallel.measure(txs.length, async () => {

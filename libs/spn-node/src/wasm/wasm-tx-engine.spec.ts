@@ -371,6 +371,36 @@ describe('Wasm TxEngine', () => {
     expect(chain.requests).toEqual(['counter', 'counter']);
   });
 
+  it('runs txs appended to the block after beginBlock, plugins they alone call included', async () => {
+    // Why: workers get a block's txs in pieces and start on the first ones at once; a later piece
+    // may call a plugin (deployed, or not) that no tx of the first piece called.
+    const chain = new Chain();
+    await chain.commit([deployTx(OWNER, 'token', tokenCode), deployTx(OWNER, 'counter', counterCode)]);
+    const txs = [
+      callTx(OWNER, 'token', 'mint', [address(1), '7']),
+      callTx(OWNER, 'counter', 'increment', []),
+      callTx(OWNER, 'nosuch', 'run', []),
+      callTx(OWNER, 'token', 'mint', [address(2), '8']),
+    ];
+    const block = chain.nextBlock();
+    const engine = await chain.engine();
+    const payloads = txs.map(decodeWasmTx);
+    const growing = payloads.slice(0, 1);
+    await engine.beginBlock(structuredClone({ number: block.number, timeMs: block.timeMs }), growing);
+    expect(chain.requests).toEqual(['token']);
+    growing.push(...structuredClone(payloads.slice(1)));
+    const view = new SequentialView(chain.state);
+    const results: TxResult[] = [];
+    for (let i = 0; i < txs.length; i++) {
+      const r = structuredClone(await engine.executeTx(i, view));
+      for (const [k, v] of r.writes) view.overlay.set(k, v);
+      results.push(r);
+    }
+    expect(chain.requests).toEqual(['token', 'counter', 'nosuch']);
+    expect((results[2].output as WasmReceipt).error).toBe('unknown plugin "nosuch"');
+    expectSameBlock(assembleWasmBlock(results), await chain.commit(txs, block));
+  });
+
   it('refuses plugins stored by a differently configured runtime', async () => {
     // Why: the worker's runtime must be configured as the node's; a mismatch must fail loudly
     // (the block then runs serially), not charge other gas.

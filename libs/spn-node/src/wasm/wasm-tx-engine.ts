@@ -11,6 +11,7 @@
  * Deployments are not run here: the plugin registry is not versioned state, so a block with a
  * `deploy` tx is reported `serialOnly` and runs on the serial executor.
  */
+import type { WasmCall } from '@mesh/core';
 import type { EngineHost, TxEngine, TxEngineFactory, TxResult, TxStateView } from '@mesh/executor';
 import { WasmRuntime, type CallContext, type PreparedPlugin, type StorageView, type WasmRuntimeOptions } from '@mesh/vm-wasm';
 import type { BlockExecution } from '../executor';
@@ -58,6 +59,21 @@ export interface WasmBlockEnv {
   timeMs: bigint;
 }
 
+/**
+ * A tx as the engine gets it: what a call needs, no more (a `WasmTx` will do). Blocks go to the
+ * workers as these: the hash, nonces and a second copy of the sender cost serialisation time on
+ * both sides for nothing.
+ */
+export type WasmTxPayload =
+  | { kind: 'call'; sender: string; call: Pick<WasmCall, 'plugin' | 'method' | 'args' | 'gasLimit'> }
+  | { kind: 'deploy' };
+
+export function wasmTxPayload(tx: WasmTx): WasmTxPayload {
+  if (tx.kind === 'deploy') return { kind: 'deploy' };
+  const { plugin, method, args, gasLimit } = tx.call;
+  return { kind: 'call', sender: tx.sender, call: { plugin, method, args, gasLimit } };
+}
+
 /** What `executeTx` puts in `TxResult.output`: the receipt, as `SerialWasmExecutor` builds it. */
 export type WasmTxOutput = WasmReceipt;
 
@@ -99,7 +115,7 @@ export class WasmTxEngine implements TxEngine {
   /** Plugins the current block calls that the main side did not know when the block began. */
   private missing = new Set<string>();
   private block: WasmBlockEnv = { number: 0n, timeMs: 0n };
-  private txs: readonly WasmTx[] = [];
+  private txs: readonly WasmTxPayload[] = [];
 
   // The call in progress (the runtime is synchronous and never re-entered): one context and one
   // StorageView serve every call; the storage reads through the tx's TxStateView.
@@ -125,30 +141,31 @@ export class WasmTxEngine implements TxEngine {
   async beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> {
     const env = block as WasmBlockEnv;
     this.block = { number: env.number, timeMs: env.timeMs };
-    this.txs = txs as readonly WasmTx[];
+    this.txs = txs as readonly WasmTxPayload[];
     this.missing = new Set();
     let wanted: Set<string> | undefined;
     for (const tx of this.txs) {
       if (tx.kind === 'call' && !this.plugins.has(tx.call.plugin)) (wanted ??= new Set()).add(tx.call.plugin);
     }
-    if (!wanted) return;
-    await Promise.all(
-      [...wanted].map(async (name) => {
-        const code = (await this.host.request(WASM_PLUGIN_REQUEST, name)) as WasmPluginCode | undefined;
-        if (code === undefined) this.missing.add(name);
-        else this.add(code);
-      }),
-    );
+    if (wanted) await Promise.all([...wanted].map((name) => this.resolve(name)));
   }
 
-  executeTx(index: number, view: TxStateView): TxResult {
+  /** Asks the main side for a plugin's code: loaded, or known missing (not deployed, yet) for this block. */
+  private async resolve(name: string): Promise<void> {
+    const code = (await this.host.request(WASM_PLUGIN_REQUEST, name)) as WasmPluginCode | undefined;
+    if (code === undefined) this.missing.add(name);
+    else if (!this.plugins.has(name)) this.add(code);
+  }
+
+  executeTx(index: number, view: TxStateView): TxResult | Promise<TxResult> {
     const tx = this.txs[index];
     if (tx === undefined) throw new Error(`wasm engine: no tx ${index} in this block (${this.txs.length} txs)`);
     if (tx.kind === 'deploy') return { writes: new Map(), output: undefined, serialOnly: SERIAL_ONLY_DEPLOYMENT };
     const call = tx.call;
     const entry = this.plugins.get(call.plugin);
     if (entry === undefined) {
-      if (!this.missing.has(call.plugin)) throw new Error(`wasm engine: plugin "${call.plugin}" was not resolved by beginBlock`);
+      // A tx that arrived after beginBlock (the block's txs come in pieces) may call a plugin not seen yet.
+      if (!this.missing.has(call.plugin)) return this.resolve(call.plugin).then(() => this.executeTx(index, view));
       return noWrites(failed(`unknown plugin "${call.plugin}"`));
     }
     if (!entry.plugin.methods.includes(call.method)) {
