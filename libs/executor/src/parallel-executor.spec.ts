@@ -206,11 +206,11 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       const out = await ex.run(null, txs, state);
       if (out.kind === 'parallel') {
         expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
-        ex.noteBlock('workers', txs.length, 50); // as the VM reports it: slow in the workers
+        ex.noteBlock('workers', txs.length, 50); // as the VM reports it: slower in the workers
         modes.push('workers');
       } else {
         expect(out.reason).toMatch(/^serial execution/);
-        ex.noteBlock('serial', txs.length, 5); // and fast serially
+        ex.noteBlock('serial', txs.length, 30); // than serially (less than twice: probed every probeEvery blocks)
         modes.push('serial');
       }
     }
@@ -242,9 +242,18 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     for (let b = 0; b < 10; b++) {
       const serial = c.chooseSerial();
       seq.push(serial ? 'S' : 'W');
-      c.note(serial ? 'serial' : 'workers', serial ? 0.05 : 0.01, 50); // the workers are faster here
+      c.note(serial ? 'serial' : 'workers', serial ? 0.015 : 0.01, 50); // the workers are faster here
     }
     expect(seq.join('')).toBe('WWWSWWSWWW');
+    // A way measured several times slower is probed as many times more rarely (at most 4x).
+    const far = new SpeedChoice(true, 4, 100);
+    const farSeq: string[] = [];
+    for (let b = 0; b < 24; b++) {
+      const serial = far.chooseSerial();
+      farSeq.push(serial ? 'S' : 'W');
+      far.note(serial ? 'serial' : 'workers', serial ? 0.03 : 0.01, 50); // serial 3x slower: a probe every 12 blocks
+    }
+    expect(farSeq.join('')).toBe('WWWSWWWWWWWWWWSWWWWWWWWW');
     const off = new SpeedChoice(false, 4, 0);
     off.note('workers', 1, 50);
     off.note('serial', 0.001, 50);

@@ -48,7 +48,7 @@ export interface ParallelExecutorOptions {
    * `run` says `serial` and the VM runs its serial executor. Results are the same either way.
    */
   adaptive?: boolean;
-  /** Blocks between two probes of the mode not in use; default 16. */
+  /** Blocks between two probes of the mode not in use; default 16 (up to 4x more when that mode measured several times slower). */
   probeEvery?: number;
   /**
    * Txs the workers run before their speed is judged (default 4,000): each worker compiles the
@@ -362,13 +362,15 @@ export class ParallelExecutor {
  * Chooses between the workers and serial execution from measured time per tx (moving averages
  * of whole blocks of each kind). Until the workers have run `warmupTxs` txs, blocks go to them
  * and are not judged; then one block runs serially, and from there the faster way runs, the
- * other being measured again every `probeEvery` blocks.
+ * other being measured again every `probeEvery` blocks (up to 4x as rarely when it measured
+ * several times slower).
  */
 export class SpeedChoice {
   private workers: number | undefined;
   private serial: number | undefined;
   private workerTxs = 0;
   private blocks = 0;
+  private lastProbe = 0;
 
   constructor(
     private readonly enabled: boolean,
@@ -385,7 +387,19 @@ export class SpeedChoice {
     this.blocks++;
     if (this.serial === undefined) return true;
     const preferSerial = this.serial < this.workers;
-    return this.blocks % this.probeEvery === 0 ? !preferSerial : preferSerial;
+    if (this.blocks - this.lastProbe < this.probeInterval()) return preferSerial;
+    this.lastProbe = this.blocks;
+    return !preferSerial;
+  }
+
+  /**
+   * Blocks between two probes of the slower way: `probeEvery`, times how many times slower it
+   * measured (whole times, at most 4): a probe of a way twice as slow costs a whole block more.
+   */
+  private probeInterval(): number {
+    const slow = Math.max(this.serial!, this.workers!);
+    const fast = Math.min(this.serial!, this.workers!);
+    return this.probeEvery * Math.min(4, Math.max(1, Math.floor(slow / fast)));
   }
 
   /** Time per tx (ms) of a whole block of `txs` txs, run in the workers or serially. */
