@@ -1,8 +1,8 @@
 /**
- * npm run bench:e2e -- [--txs N] [--runs R] [--senders S] [--compare] [--no-settle]
+ * npm run bench:e2e -- [--vm wasm|evm] [--txs N] [--runs R] [--senders S] [--block-ms MS] [--compare] [--no-settle] [--spn-log]
  *
  * Drives a devnet (separate processes: embedded PostgreSQL unless DATABASE_URL is set, the
- * mainnet, one Wasm SPN; `npm run build`, the dev circuits and the plugins must be built) with N
+ * mainnet, one SPN; `npm run build`, the dev circuits and the plugins must be built) with N
  * token transfers from 5 senders sending side by side, and measures:
  * - soft-confirmation throughput: N / (time from the first send until every tx is included);
  * - settlement lag per tx: from its send until the SPN reports it settled on the mainnet (p50, p95);
@@ -13,6 +13,12 @@
  * --compare runs every measurement twice, with the SPN's default parallel executor and with
  * EXECUTOR_WORKERS=0 (serial), alternating, and prints both and their ratios. Each sender pays
  * its own receiver, so txs of different senders do not conflict (--senders, default 5).
+ * --vm wasm (default): the example token plugin, txs signed and posted by SpnClient.
+ * --vm evm: an EVM SPN, an ERC-20 transfer per tx, signed up front and sent with
+ * eth_sendRawTransaction in JSON-RPC batches (bench/support/evm-e2e.ts).
+ * --spn-log prints the SPN's per-block log lines (txs, time in the executor, how it ran).
+ * --block-ms: the SPN's BLOCK_TIME_MS (default 200; MAX_BLOCK_TXS is 200 or, from 1,000 ms on,
+ * 500). Blocks reach the parallel executor from 64 txs on, so a gain needs blocks that fill up.
  * The last line is one JSON object: txs, softTps, settleLagP50Ms, settleLagP95Ms, proofsPerMin,
  * execTps (default executor) and with --compare serialSoftTps, serialExecTps, softTpsRatio,
  * execTpsRatio (parallel / serial).
@@ -23,6 +29,7 @@ import { join } from 'node:path';
 import { SpnClient } from '@mesh/client';
 import { Devnet, devAccounts, setupDevToken, TOKEN_PLUGIN } from '@mesh/devnet';
 import { argValue } from '../scripts/cli-args';
+import { evmSpnEnv, sendEvmTransfers } from './support/evm-e2e';
 
 interface RunResult {
   softTps: number;
@@ -41,56 +48,97 @@ const median = (values: number[]) => percentile(values, 50);
 
 /** --no-settle: stop once every tx is included (soft and executor figures only; no settlement lag or proofs). */
 const SETTLE = !process.argv.includes('--no-settle');
+const BLOCK_MS = Number(argValue(process.argv, 'block-ms') ?? 200);
+const SPN_LOG = process.argv.includes('--spn-log');
 
-async function run(txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
+type Vm = 'wasm' | 'evm';
+
+/**
+ * GET /status, tried up to 3 times: under load a kept-alive connection the SPN has just closed
+ * (after its 5 s keep-alive) fails as "fetch failed" once in a while.
+ */
+async function statusOf(client: SpnClient): ReturnType<SpnClient['status']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.status();
+    } catch (err) {
+      if (attempt >= 3 || (err as Error)?.message !== 'fetch failed') throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-bench-'));
   chmodSync(dataDir, 0o755);
+  const env = {
+    BLOCK_TIME_MS: String(BLOCK_MS),
+    MAX_BLOCK_TXS: BLOCK_MS >= 1_000 ? '500' : '200',
+    BATCH_BLOCKS: '5',
+    BATCH_MAX_MS: String(Math.max(2_000, 2 * BLOCK_MS)),
+    ...spnEnv,
+  };
   const devnet = await Devnet.start({
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
-    logLevel: 'warn',
-    spnEnv: { BLOCK_TIME_MS: '200', MAX_BLOCK_TXS: '200', BATCH_BLOCKS: '5', BATCH_MAX_MS: '2000', ...spnEnv },
+    // --spn-log: the SPN's block lines (size, time in the executor, parallel or serial and why) on stderr.
+    logLevel: SPN_LOG ? 'log' : 'warn',
+    onLine: SPN_LOG ? (line) => / block \d+: /.test(line) && process.stderr.write(`${line}\n`) : undefined,
+    spns: [vm === 'wasm' ? { spnId: 'wasm-1', vm, env } : { spnId: 'evm-1', vm, env: { ...evmSpnEnv(senderCount), ...env } }],
   });
   try {
     const client = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
-    const accounts = devAccounts(senderCount + 1);
-    const senders = accounts.slice(1);
-    await setupDevToken(client, accounts[0], senders, 1_000_000n);
-    const before = await client.status();
-    const batchesBefore = Number(before.lastBatch ?? 0);
-
-    const sent: { hash: string; at: number }[] = [];
-    const start = Date.now();
-    await Promise.all(
-      senders.map(async (sender, s) => {
-        let nonce = await client.nextNonce(sender.address);
-        for (let i = s; i < txs; i += senders.length) {
-          const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0'); // each sender its own receiver
-          const at = Date.now();
-          const hash = await client.call(sender, { plugin: TOKEN_PLUGIN, method: 'transfer', args: [to, '1'], nonce: nonce++ });
-          sent.push({ hash, at });
-        }
-      }),
-    );
+    let start = 0;
+    let sent: { hash: string; at: number }[] = [];
+    let batchesBefore = 0;
+    const clockStarts = async () => {
+      batchesBefore = Number((await statusOf(client)).lastBatch ?? 0);
+      start = Date.now();
+    };
+    if (vm === 'evm') {
+      sent = await sendEvmTransfers(devnet.spnUrl, txs, senderCount, clockStarts); // deploys and funds first
+    } else {
+      const accounts = devAccounts(senderCount + 1);
+      const senders = accounts.slice(1);
+      await setupDevToken(client, accounts[0], senders, 1_000_000n);
+      await clockStarts();
+      await Promise.all(
+        senders.map(async (sender, s) => {
+          let nonce = await client.nextNonce(sender.address);
+          for (let i = s; i < txs; i += senders.length) {
+            const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0'); // each sender its own receiver
+            const at = Date.now();
+            const hash = await client.call(sender, { plugin: TOKEN_PLUGIN, method: 'transfer', args: [to, '1'], nonce: nonce++ });
+            sent.push({ hash, at });
+          }
+        }),
+      );
+    }
 
     const includedAt = new Map<string, number>();
     const settledAt = new Map<string, number>();
     const waitFor = SETTLE ? settledAt : includedAt;
     while (waitFor.size < sent.length) {
-      for (const tx of sent) {
-        if (waitFor.has(tx.hash)) continue;
-        const info = await client.tx(tx.hash);
-        const now = Date.now();
-        if (info.status !== 'pending' && !includedAt.has(tx.hash)) includedAt.set(tx.hash, now);
-        if (info.status === 'settled') settledAt.set(tx.hash, now);
-        if (info.status === 'failed') throw new Error(`transfer ${tx.hash} failed: ${info.receipt?.error}`);
-      }
+      // 16 lookups in flight: one pass over thousands of txs must not take seconds itself.
+      const open = sent.filter((tx) => !waitFor.has(tx.hash));
+      let next = 0;
+      const lookups = async () => {
+        for (let i = next++; i < open.length; i = next++) {
+          const tx = open[i];
+          const info = await client.tx(tx.hash);
+          const now = Date.now();
+          if (info.status !== 'pending' && !includedAt.has(tx.hash)) includedAt.set(tx.hash, now);
+          if (info.status === 'settled') settledAt.set(tx.hash, now);
+          if (info.status === 'failed') throw new Error(`transfer ${tx.hash} failed: ${info.receipt?.error}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, lookups));
       if (Date.now() - start > 900_000) throw new Error('not settled within 15 minutes');
       await new Promise((r) => setTimeout(r, 100));
     }
     const end = Date.now();
     const lastIncluded = Math.max(...includedAt.values());
-    const after = await client.status();
+    const after = await statusOf(client);
     let proofs = 0;
     for (let n = batchesBefore + 1; SETTLE && n <= Number(after.lastBatch); n++) {
       proofs += ((await (await fetch(`${devnet.spnUrl}/batches/${n}`)).json()) as { chunks: number }).chunks;
@@ -116,6 +164,8 @@ async function run(txs: number, senderCount: number, spnEnv: Record<string, stri
 }
 
 async function main(): Promise<void> {
+  const vm = (argValue(process.argv, 'vm') ?? 'wasm') as Vm;
+  if (vm !== 'wasm' && vm !== 'evm') throw new Error(`--vm must be wasm or evm, got ${String(vm)}`);
   const txs = Number(argValue(process.argv, 'txs') ?? 200);
   const runs = Number(argValue(process.argv, 'runs') ?? 1);
   const senders = Number(argValue(process.argv, 'senders') ?? 5);
@@ -123,8 +173,8 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const serial: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
-    results.push(await run(txs, senders));
-    if (compare) serial.push(await run(txs, senders, { EXECUTOR_WORKERS: '0' }));
+    results.push(await run(vm, txs, senders));
+    if (compare) serial.push(await run(vm, txs, senders, { EXECUTOR_WORKERS: '0' }));
   }
   const pick = (list: RunResult[], k: keyof RunResult) => median(list.map((r) => r[k]));
   const summary: Record<string, number> = {
@@ -135,7 +185,7 @@ async function main(): Promise<void> {
     proofsPerMin: Number(pick(results, 'proofsPerMin').toFixed(1)),
     execTps: Math.round(pick(results, 'execTps')),
   };
-  console.log(`transfers                ${txs} (${senders} senders side by side), median of ${runs} run(s)`);
+  console.log(`transfers                ${txs} ${vm === 'evm' ? 'ERC-20' : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`);
   console.log(`soft confirmation        ${summary.softTps} tx/s`);
   console.log(`settlement lag           p50 ${summary.settleLagP50Ms} ms, p95 ${summary.settleLagP95Ms} ms`);
   console.log(`proofs                   ${summary.proofsPerMin} per minute`);

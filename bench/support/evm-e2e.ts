@@ -1,0 +1,113 @@
+/**
+ * bench:e2e's EVM workload (--vm evm): an EVM SPN whose genesis funds the bench's accounts with
+ * ETH, an ERC-20 (libs/vm-evm/test-fixtures/Token.sol) deployed and handed out to every sender
+ * over JSON-RPC, then signed ERC-20 transfers sent with `eth_sendRawTransaction` in JSON-RPC
+ * batches, senders side by side, each sender to its own receiver (so txs of different senders
+ * do not conflict).
+ */
+import { getCreateAddress, Interface } from 'ethers';
+import { compileFixtures } from '../../libs/vm-evm/test-fixtures/solidity';
+import { CHAIN_ID, ETH, keyOf, sign, type Key } from './erc20';
+
+/** The EVM SPN's environment for the workload: chain id of the bench's signatures, its accounts funded. */
+export function evmSpnEnv(senders: number): Record<string, string> {
+  const alloc = Object.fromEntries(
+    Array.from({ length: senders + 1 }, (_, i) => [keyOf(i).address.toLowerCase(), { balance: '0x' + (1_000n * ETH).toString(16) }]),
+  );
+  return { EVM_CHAIN_ID: String(CHAIN_ID), GENESIS_ALLOC: JSON.stringify(alloc) };
+}
+
+interface RpcResponse {
+  id: number;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
+/** JSON-RPC batch: the results in request order; any error throws with its message. */
+async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
+  const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params }));
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`JSON-RPC ${res.status}: ${await res.text()}`);
+  const out = (await res.json()) as RpcResponse[];
+  const byId = new Map(out.map((r) => [r.id, r]));
+  return calls.map((c, id) => {
+    const r = byId.get(id);
+    if (r === undefined) throw new Error(`JSON-RPC: no answer to ${c.method} #${id}`);
+    if (r.error) throw new Error(`JSON-RPC ${c.method}: ${r.error.message}`);
+    return r.result;
+  });
+}
+
+const hex = (raw: Uint8Array) => '0x' + Buffer.from(raw).toString('hex');
+
+/** Sends raw txs (in order, `perRequest` to a JSON-RPC batch); their hashes. */
+async function sendRaw(url: string, raws: Uint8Array[], perRequest = 50): Promise<string[]> {
+  const hashes: string[] = [];
+  for (let i = 0; i < raws.length; i += perRequest) {
+    const batch = raws.slice(i, i + perRequest).map((raw) => ({ method: 'eth_sendRawTransaction', params: [hex(raw)] }));
+    hashes.push(...((await rpcBatch(url, batch)) as string[]));
+  }
+  return hashes;
+}
+
+/** Waits until every tx has a successful receipt (setup txs). */
+async function waitForReceipts(url: string, hashes: string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let left = hashes;
+  while (left.length > 0) {
+    const receipts = (await rpcBatch(
+      url,
+      left.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })),
+    )) as ({ status: string } | null)[];
+    const failed = receipts.findIndex((r) => r !== null && r.status !== '0x1');
+    if (failed >= 0) throw new Error(`setup tx ${left[failed]} failed`);
+    left = left.filter((_, i) => receipts[i] === null);
+    if (Date.now() > deadline) throw new Error(`${left.length} setup txs not included within 2 minutes`);
+    if (left.length > 0) await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Deploys the token and gives every sender some; then sends `txs` transfers (sender s pays
+ * receiver s), senders side by side. Returns each transfer's hash and send time.
+ */
+export async function sendEvmTransfers(
+  spnUrl: string,
+  txs: number,
+  senderCount: number,
+  /** Called once the setup is in, right before the first transfer is sent. */
+  onStart: () => Promise<void>,
+): Promise<{ hash: string; at: number }[]> {
+  const url = `${spnUrl}/rpc`;
+  const token = compileFixtures().Token;
+  const iface = new Interface(token.abi as never);
+  const owner = keyOf(0);
+  const senders: Key[] = Array.from({ length: senderCount }, (_, i) => keyOf(i + 1));
+  let ownerNonce = 0n;
+  const deploy = sign(owner, ownerNonce++, undefined, token.bytecode + iface.encodeDeploy(['Bench', 'B', 10n ** 30n]).slice(2), 3_000_000n);
+  await waitForReceipts(url, await sendRaw(url, [deploy]));
+  const tokenAt = getCreateAddress({ from: owner.address, nonce: 0 }).toLowerCase();
+  const funding = senders.map((s) => sign(owner, ownerNonce++, tokenAt, iface.encodeFunctionData('transfer', [s.address, 10n ** 24n]), 100_000n));
+  await waitForReceipts(url, await sendRaw(url, funding));
+
+  // Signed up front (signing is the client's cost, not the SPN's): per sender, in nonce order.
+  const streams: Uint8Array[][] = senders.map(() => []);
+  for (let i = 0; i < txs; i++) {
+    const s = i % senderCount;
+    const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0');
+    const data = iface.encodeFunctionData('transfer', [to, 1n]);
+    streams[s].push(sign(senders[s], BigInt(streams[s].length), tokenAt, data, 100_000n));
+  }
+  // Side by side: round r sends every sender's r-th tx, in batches of 50 posted at once; a round
+  // is in before the next (ingress takes a sender's nonces in order).
+  const sent: { hash: string; at: number }[] = [];
+  await onStart();
+  for (let r = 0; r < Math.ceil(txs / senderCount); r++) {
+    const raws = streams.map((s) => s[r]).filter((raw): raw is Uint8Array => raw !== undefined);
+    const at = Date.now();
+    const parts: Uint8Array[][] = [];
+    for (let i = 0; i < raws.length; i += 50) parts.push(raws.slice(i, i + 50));
+    for (const hashes of await Promise.all(parts.map((part) => sendRaw(url, part)))) for (const hash of hashes) sent.push({ hash, at });
+  }
+  return sent;
+}
