@@ -245,6 +245,17 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       c.note(serial ? 'serial' : 'workers', serial ? 0.015 : 0.01, 50); // the workers are faster here
     }
     expect(seq.join('')).toBe('WWWSWWSWWW');
+    // One block measured far slower (a descheduled thread) does not change the choice: medians
+    // of the last 5 blocks. A lasting change does.
+    const m = new SpeedChoice(true, 100, 0);
+    m.note('workers', 0.01, 50);
+    expect(m.chooseSerial()).toBe(true); // judged: the serial way is measured once
+    for (let b = 0; b < 4; b++) m.note('serial', 0.015, 50);
+    for (let b = 0; b < 3; b++) m.note('workers', 0.01, 50);
+    m.note('workers', 0.1, 50);
+    expect(m.chooseSerial()).toBe(false);
+    for (let b = 0; b < 2; b++) m.note('workers', 0.05, 50);
+    expect(m.chooseSerial()).toBe(true); // 3 of the last 5 worker blocks are slower than serial
     // A way measured several times slower is probed as many times more rarely (at most 4x).
     const far = new SpeedChoice(true, 4, 100);
     const farSeq: string[] = [];

@@ -359,15 +359,16 @@ export class ParallelExecutor {
 }
 
 /**
- * Chooses between the workers and serial execution from measured time per tx (moving averages
- * of whole blocks of each kind). Until the workers have run `warmupTxs` txs, blocks go to them
+ * Chooses between the workers and serial execution from measured time per tx (medians of the
+ * last 5 whole blocks of each kind). Until the workers have run `warmupTxs` txs, blocks go to them
  * and are not judged; then one block runs serially, and from there the faster way runs, the
  * other being measured again every `probeEvery` blocks (up to 4x as rarely when it measured
  * several times slower).
  */
 export class SpeedChoice {
-  private workers: number | undefined;
-  private serial: number | undefined;
+  /** The last few measurements (ms per tx) of each way; each is judged by their median. */
+  private readonly workerTimes: number[] = [];
+  private readonly serialTimes: number[] = [];
   private workerTxs = 0;
   private blocks = 0;
   private lastProbe = 0;
@@ -379,6 +380,19 @@ export class SpeedChoice {
   ) {
     if (!Number.isInteger(probeEvery) || probeEvery < 2) throw new Error(`probeEvery must be an integer >= 2, got ${probeEvery}`);
     if (!Number.isInteger(warmupTxs) || warmupTxs < 0) throw new Error(`warmupTxs must be a non-negative integer, got ${warmupTxs}`);
+  }
+
+  /**
+   * A way's time per tx: the median of its last SAMPLES blocks (undefined before the first). A
+   * moving average was tried first: on this noisy machine one block measured 3x slower (a
+   * descheduled thread) sent the next 16 blocks the wrong way.
+   */
+  private get workers(): number | undefined {
+    return medianOf(this.workerTimes);
+  }
+
+  private get serial(): number | undefined {
+    return medianOf(this.serialTimes);
   }
 
   /** Whether the next block should run serially. */
@@ -405,12 +419,15 @@ export class SpeedChoice {
   /** Time per tx (ms) of a whole block of `txs` txs, run in the workers or serially. */
   note(how: 'workers' | 'serial', msPerTx: number, txs: number): void {
     if (!this.enabled) return;
-    const avg = (old: number | undefined) => (old === undefined ? msPerTx : old * 0.7 + msPerTx * 0.3);
+    const record = (list: number[]) => {
+      list.push(msPerTx);
+      if (list.length > SAMPLES) list.shift();
+    };
     if (how === 'serial') {
-      if (this.workers !== undefined) this.serial = avg(this.serial); // serial blocks before judging (small, backoff) do not count
+      if (this.workers !== undefined) record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
       return;
     }
-    if (this.workerTxs >= this.warmupTxs) this.workers = avg(this.workers);
+    if (this.workerTxs >= this.warmupTxs) record(this.workerTimes);
     this.workerTxs += txs;
   }
 
@@ -419,6 +436,16 @@ export class SpeedChoice {
     const probing = this.serial !== undefined && this.workers !== undefined && this.serial >= this.workers;
     return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
   }
+}
+
+/** Blocks of each way SpeedChoice judges by (their median). */
+const SAMPLES = 5;
+
+function medianOf(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One block's execution: the scheduler, validation and commit logic of Block-STM. */
