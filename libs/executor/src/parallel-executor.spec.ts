@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TxResult } from './engine';
-import { ParallelExecutor, SpeedChoice, type ParallelTuning, type SnapshotState } from './parallel-executor';
+import { ParallelExecutor, SpeedChoice, type ParallelTuning, type RunOutcome, type SnapshotState } from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
 
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
@@ -188,6 +188,32 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(modes).toEqual(expected);
     expect(modes.slice(0, 4)).toContain('parallel+serial-tail'); // the hot blocks were contended
     expect(modes.slice(-3)).toEqual(['parallel', 'parallel', 'parallel']); // the load changed: parallel again
+  });
+
+  it('a probe block after contended ones speculates on its first quarter, then goes on in parallel or runs the rest here; results stay exact', async () => {
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+    const state = new TestState();
+    const n = 128;
+    const hot: KvTx[] = Array.from({ length: n }, () => ({ reads: [0n], writes: [0n], work: 50_000 }));
+    const cold: KvTx[] = Array.from({ length: n }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
+    const seen: { load: string; out: RunOutcome }[] = [];
+    for (const [load, txs] of [['hot', hot], ['hot', hot], ['hot', hot], ['hot', hot], ['cold', cold], ['cold', cold], ['cold', cold], ['cold', cold]] as const) {
+      const out = await ex.run(null, txs, state);
+      if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+      seen.push({ load, out });
+    }
+    // Hot blocks that ran after a contended one (probes) stopped speculating once their first
+    // quarter had committed (or earlier): the wasted executions are those of that quarter (a hot
+    // chain re-executes some txs more than once), not of the whole block.
+    const probes = seen.filter((s, i) => i > 0 && s.load === 'hot' && s.out.kind === 'parallel' && seen[i - 1].out.kind === 'serial');
+    for (const p of probes) {
+      if (p.out.kind !== 'parallel') continue;
+      expect(p.out.stats.mode).toBe('parallel+serial-tail');
+      expect(p.out.stats.serialFrom).toBeLessThanOrEqual(n / 4);
+      expect(p.out.stats.reexecutions).toBeLessThanOrEqual(n / 2);
+    }
+    // The load turned cold: the probe went on in parallel to the end, and so do the next blocks.
+    expect(seen.slice(-2).map((s) => (s.out.kind === 'parallel' ? s.out.stats.mode : s.out.reason))).toEqual(['parallel', 'parallel']);
   });
 
   it('a serial-only tx sends the block to the serial executor', async () => {

@@ -98,6 +98,9 @@ const COMMITTED = 4;
 /** Not claimed from the block's counter yet, or claimed and not reported (first executions). */
 const NEW = 5;
 
+/** Txs a probe block (the first after contended ones) speculates on at least before it decides (see BlockRun.checkProbe). */
+const PROBE_MIN_TXS = 32;
+
 /** Txs per worker in a block's first message to the workers (the rest follows in pieces twice as big each time). */
 const FIRST_PIECE_PER_WORKER = 8;
 
@@ -222,8 +225,12 @@ export class ParallelExecutor {
       for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan, token });
       this.crashPlan = undefined;
     }
-    // The first executions: every thread claims txs from this counter (the lowest unclaimed tx).
-    const counter = new Int32Array(new SharedArrayBuffer(4));
+    // The first executions: every thread claims txs from counter[0] (the lowest unclaimed tx), up
+    // to counter[1]. After contended blocks, a block first speculates on its first quarter only
+    // (see BlockRun.checkProbe).
+    const counter = new Int32Array(new SharedArrayBuffer(8));
+    const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false;
+    counter[1] = probing ? Math.max(Math.min(n, PROBE_MIN_TXS), Math.ceil(n / 4)) : n;
     for (const w of this.workers) {
       w.claimingBlock = blockId;
       w.post({ type: 'claim', blockId, counter: counter.buffer as SharedArrayBuffer, workers: this.workers.length });
@@ -659,12 +666,17 @@ class BlockRun {
 
   /** Claims the next txs' first executions from the counter, as the workers do (the coordinator's own tasks). */
   private claimFirst(): { start: number; incarnations: number[] } | undefined {
-    const left = this.n - Atomics.load(this.counter, 0);
-    if (left <= 0) return undefined;
-    const size = this.taskSize(left);
-    const start = Atomics.add(this.counter, 0, size);
-    if (start >= this.n) return undefined;
-    const incarnations = new Array<number>(Math.min(size, this.n - start)).fill(0);
+    const end = Math.min(this.n, Atomics.load(this.counter, 1));
+    let start = Atomics.load(this.counter, 0);
+    let size = 0;
+    for (;;) {
+      if (start >= end) return undefined;
+      size = Math.min(this.taskSize(this.n - start), end - start);
+      const seen = Atomics.compareExchange(this.counter, 0, start, start + size);
+      if (seen === start) break;
+      start = seen;
+    }
+    const incarnations = new Array<number>(size).fill(0);
     incarnations.forEach((_, j) => (this.status[start + j] = EXECUTING));
     return { start, incarnations };
   }
@@ -672,6 +684,27 @@ class BlockRun {
   /** No thread claims more of this block's txs (it finished, or its tail runs in this thread). */
   private stopClaims(): void {
     Atomics.store(this.counter, 0, this.n);
+    // Workers waiting at a probe's claim limit look again, and say 'drained'.
+    if (Atomics.exchange(this.counter, 1, this.n) < this.n) this.wakeClaimers();
+  }
+
+  private wakeClaimers(): void {
+    for (const w of this.workers) w.post({ type: 'more', blockId: this.blockId, txs: [] });
+  }
+
+  /**
+   * A probe block (the first after contended blocks) lets the threads claim its first quarter
+   * only. Once that part has committed, it goes on in parallel if few of its executions were
+   * wasted (the load changed), and otherwise runs the rest in this thread: a probe of a load
+   * that is still contended then costs a quarter block of speculation, not a whole one.
+   */
+  private checkProbe(): 'go on' | 'stop' | 'wait' {
+    const limit = Atomics.load(this.counter, 1);
+    if (limit >= this.n || this.frontier < limit) return 'wait';
+    if (this.aborts * 4 > this.completed) return 'stop';
+    Atomics.store(this.counter, 1, this.n);
+    this.wakeClaimers();
+    return 'go on';
   }
 
   /**
@@ -748,7 +781,7 @@ class BlockRun {
       throw err;
     }
     if (this.frontier >= this.n) return this.complete();
-    if (this.shouldStopSpeculating()) return void this.serialTail();
+    if (this.shouldStopSpeculating() || this.checkProbe() === 'stop') return void this.serialTail();
     this.dispatch();
     this.flush(); // the other workers' replicas get these writes before their next claims
     if (this.local) this.scheduleLocal();

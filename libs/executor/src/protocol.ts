@@ -27,10 +27,11 @@ export type ToWorker =
   /** Execute txs start .. start + incarnations.length - 1, in order, each as the given incarnation. */
   | { type: 'exec'; blockId: number; taskId: number; start: number; incarnations: number[] }
   /**
-   * Run the block's first executions by claiming txs from `counter` (a shared Int32Array of one
-   * cell: the lowest tx no thread has claimed): each worker takes the next few txs with
-   * `Atomics.add`, runs them as incarnation 0 and reports them ('done' with `claimed`), until the
-   * counter passes the block's end; then it says 'drained'. No round trip to the coordinator per
+   * Run the block's first executions by claiming txs from `counter` (a shared Int32Array: [0] the
+   * lowest tx no thread has claimed, [1] how far claims may go for now): each worker takes the
+   * next few txs with a compare-and-swap, runs them as incarnation 0 and reports them ('done'
+   * with `claimed`), until the counter passes the block's end; then it says 'drained'. When [1]
+   * moves on, a 'more' message (possibly without txs) wakes workers that wait for it. No round trip to the coordinator per
    * task. Messages that arrive meanwhile (replica updates, re-execution tasks) are handled between
    * two claims, before the next one.
    */

@@ -90,12 +90,15 @@ const ZEROS = new Uint32Array(MAX_CLAIM);
 
 /**
  * Claims and runs the next few txs of the block: 'drained' once the counter passed the block's
- * end, 'wait' when the next unclaimed tx has not arrived here yet (a 'more' message is on its way).
+ * end, 'wait' when the next unclaimed tx has not arrived here yet, or is beyond the claim limit
+ * (a 'more' message is on its way).
  */
 async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
   const n = txCount;
   let start = Atomics.load(c.counter, 0);
   if (c.blockId !== blockId || start >= n) return 'drained';
+  // counter[1]: how far claims may go for now (a probe block's first part; a message follows when it moves).
+  const end = Math.min(n, Atomics.load(c.counter, 1));
   // Sized to take about CLAIM_MS, and small towards the end of the block so the workers finish together.
   const bySpeed = msPerTx === undefined ? 4 : Math.round(CLAIM_MS / msPerTx);
   const size = Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((n - start) / (2 * c.workers))));
@@ -103,8 +106,8 @@ async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
   let count: number;
   for (;;) {
     if (start >= n) return 'drained';
-    if (start >= blockTxs.length) return 'wait';
-    count = Math.min(size, blockTxs.length - start);
+    if (start >= blockTxs.length || start >= end) return 'wait';
+    count = Math.min(size, blockTxs.length - start, end - start);
     const seen = Atomics.compareExchange(c.counter, 0, start, start + count);
     if (seen === start) break;
     start = seen;
