@@ -282,6 +282,21 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(m.chooseSerial()).toBe(false);
     for (let b = 0; b < 2; b++) m.note('workers', 0.05, 50);
     expect(m.chooseSerial()).toBe(true); // 3 of the last 5 worker blocks are slower than serial
+    // A probe that beats the way in use is run again at once: a bad judgement (workers measured
+    // while still warming up) is undone within a few blocks.
+    const r = new SpeedChoice(true, 16, 0);
+    r.note('workers', 0.05, 50); // judged while still slow
+    expect(r.chooseSerial()).toBe(true);
+    r.note('serial', 0.03, 50);
+    const recovery: string[] = [];
+    for (let b = 0; b < 20; b++) {
+      const serial = r.chooseSerial();
+      recovery.push(serial ? 'S' : 'W');
+      r.note(serial ? 'serial' : 'workers', serial ? 0.03 : 0.01, 50); // the warm workers are faster
+    }
+    // The probe at block 16 beats serial: workers again; their median (of 0.05, 0.01) then ties
+    // serial's, and one more block makes them the faster way.
+    expect(recovery.join('')).toBe('SSSSSSSSSSSSSSWWWWWW');
     // A way measured several times slower is probed as many times more rarely (at most 4x).
     const far = new SpeedChoice(true, 4, 100);
     const farSeq: string[] = [];

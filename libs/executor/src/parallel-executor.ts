@@ -379,6 +379,12 @@ export class SpeedChoice {
   private workerTxs = 0;
   private blocks = 0;
   private lastProbe = 0;
+  /**
+   * Set when a probe beat the way in use: the next block runs the probed way again, so that a
+   * bad judgement (e.g. of workers still warming up) is undone within a few blocks, not a few
+   * times probeEvery blocks.
+   */
+  private recheck: 'serial' | 'workers' | undefined;
 
   constructor(
     private readonly enabled: boolean,
@@ -407,6 +413,12 @@ export class SpeedChoice {
     if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
     this.blocks++;
     if (this.serial === undefined) return true;
+    if (this.recheck !== undefined) {
+      const way = this.recheck;
+      this.recheck = undefined;
+      this.lastProbe = this.blocks;
+      return way === 'serial';
+    }
     const preferSerial = this.serial < this.workers;
     if (this.blocks - this.lastProbe < this.probeInterval()) return preferSerial;
     this.lastProbe = this.blocks;
@@ -430,12 +442,15 @@ export class SpeedChoice {
       list.push(msPerTx);
       if (list.length > SAMPLES) list.shift();
     };
+    const inUse = this.serial !== undefined && this.workers !== undefined ? (this.serial < this.workers ? this.serial : this.workers) : undefined;
+    const wasProbe = inUse !== undefined && (how === 'serial') !== this.serial! < this.workers!;
     if (how === 'serial') {
       if (this.workers !== undefined) record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
-      return;
+    } else {
+      if (this.workerTxs >= this.warmupTxs) record(this.workerTimes);
+      this.workerTxs += txs;
     }
-    if (this.workerTxs >= this.warmupTxs) record(this.workerTimes);
-    this.workerTxs += txs;
+    if (wasProbe && msPerTx < inUse) this.recheck = how;
   }
 
   describe(): string {
