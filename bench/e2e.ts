@@ -185,7 +185,9 @@ async function main(): Promise<void> {
     proofsPerMin: Number(pick(results, 'proofsPerMin').toFixed(1)),
     execTps: Math.round(pick(results, 'execTps')),
   };
-  console.log(`transfers                ${txs} ${vm === 'evm' ? 'ERC-20' : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`);
+  console.log(
+    `transfers                ${txs} ${vm === 'evm' ? 'ERC-20' : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`,
+  );
   console.log(`soft confirmation        ${summary.softTps} tx/s`);
   console.log(`settlement lag           p50 ${summary.settleLagP50Ms} ms, p95 ${summary.settleLagP95Ms} ms`);
   console.log(`proofs                   ${summary.proofsPerMin} per minute`);

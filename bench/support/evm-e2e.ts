@@ -87,7 +87,9 @@ export async function sendEvmTransfers(
   const deploy = sign(owner, ownerNonce++, undefined, token.bytecode + iface.encodeDeploy(['Bench', 'B', 10n ** 30n]).slice(2), 3_000_000n);
   await waitForReceipts(url, await sendRaw(url, [deploy]));
   const tokenAt = getCreateAddress({ from: owner.address, nonce: 0 }).toLowerCase();
-  const funding = senders.map((s) => sign(owner, ownerNonce++, tokenAt, iface.encodeFunctionData('transfer', [s.address, 10n ** 24n]), 100_000n));
+  const funding = senders.map((s) =>
+    sign(owner, ownerNonce++, tokenAt, iface.encodeFunctionData('transfer', [s.address, 10n ** 24n]), 100_000n),
+  );
   await waitForReceipts(url, await sendRaw(url, funding));
 
   // Signed up front (signing is the client's cost, not the SPN's): per sender, in nonce order.

@@ -197,7 +197,16 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     const hot: KvTx[] = Array.from({ length: n }, () => ({ reads: [0n], writes: [0n], work: 50_000 }));
     const cold: KvTx[] = Array.from({ length: n }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
     const seen: { load: string; out: RunOutcome }[] = [];
-    for (const [load, txs] of [['hot', hot], ['hot', hot], ['hot', hot], ['hot', hot], ['cold', cold], ['cold', cold], ['cold', cold], ['cold', cold]] as const) {
+    for (const [load, txs] of [
+      ['hot', hot],
+      ['hot', hot],
+      ['hot', hot],
+      ['hot', hot],
+      ['cold', cold],
+      ['cold', cold],
+      ['cold', cold],
+      ['cold', cold],
+    ] as const) {
       const out = await ex.run(null, txs, state);
       if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
       seen.push({ load, out });
@@ -263,14 +272,14 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it('SpeedChoice: the faster way wins after the warm-up; the other is probed every probeEvery blocks; off means always the workers', () => {
-    const c = new SpeedChoice(true, 4, 100);
-    const seq: string[] = [];
-    for (let b = 0; b < 10; b++) {
-      const serial = c.chooseSerial();
-      seq.push(serial ? 'S' : 'W');
-      c.note(serial ? 'serial' : 'workers', serial ? 0.015 : 0.01, 50); // the workers are faster here
-    }
-    expect(seq.join('')).toBe('WWWSWWSWWW');
+    /** `blocks` choices as S/W, each block then measured at `serialMs` or `workersMs` per tx (50 txs). */
+    const choices = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
+      Array.from({ length: blocks }, () => {
+        const serial = c.chooseSerial();
+        c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, 50);
+        return serial ? 'S' : 'W';
+      }).join('');
+    expect(choices(new SpeedChoice(true, 4, 100), 10, 0.015, 0.01)).toBe('WWWSWWSWWW'); // the workers are faster here
     // One block measured far slower (a descheduled thread) does not change the choice: medians
     // of the last 5 blocks. A lasting change does.
     const m = new SpeedChoice(true, 100, 0);
@@ -288,24 +297,12 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     r.note('workers', 0.05, 50); // judged while still slow
     expect(r.chooseSerial()).toBe(true);
     r.note('serial', 0.03, 50);
-    const recovery: string[] = [];
-    for (let b = 0; b < 20; b++) {
-      const serial = r.chooseSerial();
-      recovery.push(serial ? 'S' : 'W');
-      r.note(serial ? 'serial' : 'workers', serial ? 0.03 : 0.01, 50); // the warm workers are faster
-    }
-    // The probe at block 16 beats serial: workers again; their median (of 0.05, 0.01) then ties
-    // serial's, and one more block makes them the faster way.
-    expect(recovery.join('')).toBe('SSSSSSSSSSSSSSWWWWWW');
+    // The warm workers are faster: the probe at block 16 beats serial, so the workers run again;
+    // their median (of 0.05, 0.01) then ties serial's, and one more block makes them the faster way.
+    expect(choices(r, 20, 0.03, 0.01)).toBe('SSSSSSSSSSSSSSWWWWWW');
     // A way measured several times slower is probed as many times more rarely (at most 4x).
-    const far = new SpeedChoice(true, 4, 100);
-    const farSeq: string[] = [];
-    for (let b = 0; b < 24; b++) {
-      const serial = far.chooseSerial();
-      farSeq.push(serial ? 'S' : 'W');
-      far.note(serial ? 'serial' : 'workers', serial ? 0.03 : 0.01, 50); // serial 3x slower: a probe every 12 blocks
-    }
-    expect(farSeq.join('')).toBe('WWWSWWWWWWWWWWSWWWWWWWWW');
+    // Serial 3x slower: a probe every 12 blocks.
+    expect(choices(new SpeedChoice(true, 4, 100), 24, 0.03, 0.01)).toBe('WWWSWWWWWWWWWWSWWWWWWWWW');
     const off = new SpeedChoice(false, 4, 0);
     off.note('workers', 1, 50);
     off.note('serial', 0.001, 50);
@@ -344,7 +341,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       if (out.kind === 'serial') expect(out.reason).toMatch(/crashed mid-block/);
       expect(state.values).toEqual(before); // the executor never writes committed state itself
       const again = await ex.run(null, txs, state);
-      expect(again.kind === "serial" ? again.reason : again.kind).toBe("parallel");
+      expect(again.kind === 'serial' ? again.reason : again.kind).toBe('parallel');
       if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     }, 60_000);
   }

@@ -442,7 +442,8 @@ export class SpeedChoice {
       list.push(msPerTx);
       if (list.length > SAMPLES) list.shift();
     };
-    const inUse = this.serial !== undefined && this.workers !== undefined ? (this.serial < this.workers ? this.serial : this.workers) : undefined;
+    const inUse =
+      this.serial !== undefined && this.workers !== undefined ? (this.serial < this.workers ? this.serial : this.workers) : undefined;
     const wasProbe = inUse !== undefined && (how === 'serial') !== this.serial! < this.workers!;
     if (how === 'serial') {
       if (this.workers !== undefined) record(this.serialTimes); // serial blocks before judging (small, backoff) do not count

@@ -48,7 +48,13 @@ type Done = Extract<FromWorker, { type: 'done' }>;
  * Runs txs start, start + 1, ... in order, each as the given incarnation, and reports what ran
  * (stopping early at a tx that read an ESTIMATE, or that must run serially).
  */
-async function runTxs(taskBlock: number, taskId: number, start: number, incarnations: ArrayLike<number>, claimed?: Done['claimed']): Promise<void> {
+async function runTxs(
+  taskBlock: number,
+  taskId: number,
+  start: number,
+  incarnations: ArrayLike<number>,
+  claimed?: Done['claimed'],
+): Promise<void> {
   const executed: ExecutedTx[] = [];
   const done = (extra: Partial<Done> = {}) =>
     send({ type: 'done', blockId: taskBlock, taskId, executed: encodeExecuted(executed), ...(claimed ? { claimed } : {}), ...extra });

@@ -65,8 +65,7 @@ export interface WasmBlockEnv {
  * both sides for nothing.
  */
 export type WasmTxPayload =
-  | { kind: 'call'; sender: string; call: Pick<WasmCall, 'plugin' | 'method' | 'args' | 'gasLimit'> }
-  | { kind: 'deploy' };
+  { kind: 'call'; sender: string; call: Pick<WasmCall, 'plugin' | 'method' | 'args' | 'gasLimit'> } | { kind: 'deploy' };
 
 export function wasmTxPayload(tx: WasmTx): WasmTxPayload {
   if (tx.kind === 'deploy') return { kind: 'deploy' };
