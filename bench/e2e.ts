@@ -1,5 +1,5 @@
 /**
- * npm run bench:e2e -- [--vm wasm|evm] [--txs N] [--runs R] [--senders S] [--block-ms MS] [--compare] [--no-settle] [--spn-log]
+ * npm run bench:e2e -- [--vm wasm|evm] [--txs N] [--runs R] [--senders S] [--block-ms MS] [--warmup N] [--compare] [--no-settle] [--spn-log]
  *
  * Drives a devnet (separate processes: embedded PostgreSQL unless DATABASE_URL is set, the
  * mainnet, one SPN; `npm run build`, the dev circuits and the plugins must be built) with N
@@ -17,6 +17,8 @@
  * --vm evm: an EVM SPN, an ERC-20 transfer per tx, signed up front and sent with
  * eth_sendRawTransaction in JSON-RPC batches (bench/support/evm-e2e.ts).
  * --spn-log prints the SPN's per-block log lines (txs, time in the executor, how it ran).
+ * --warmup N sends N transfers first and waits for them, unmeasured (the execution figures
+ * count from there): a node that has run a while has warm workers (each compiles the VM anew).
  * --block-ms: the SPN's BLOCK_TIME_MS (default 200; MAX_BLOCK_TXS is 200 or, from 1,000 ms on,
  * 500). Blocks reach the parallel executor from 64 txs on, so a gain needs blocks that fill up.
  * The last line is one JSON object: txs, softTps, settleLagP50Ms, settleLagP95Ms, proofsPerMin,
@@ -29,7 +31,7 @@ import { join } from 'node:path';
 import { SpnClient } from '@mesh/client';
 import { Devnet, devAccounts, setupDevToken, TOKEN_PLUGIN } from '@mesh/devnet';
 import { argValue } from '../scripts/cli-args';
-import { evmSpnEnv, sendEvmTransfers } from './support/evm-e2e';
+import { evmSpnEnv, prepareEvmTransfers, type EvmTransfers } from './support/evm-e2e';
 
 interface RunResult {
   softTps: number;
@@ -50,23 +52,99 @@ const median = (values: number[]) => percentile(values, 50);
 const SETTLE = !process.argv.includes('--no-settle');
 const BLOCK_MS = Number(argValue(process.argv, 'block-ms') ?? 200);
 const SPN_LOG = process.argv.includes('--spn-log');
+const WARMUP = Number(argValue(process.argv, 'warmup') ?? 0);
 
 type Vm = 'wasm' | 'evm';
 
+type Sent = { hash: string; at: number }[];
+
+/** The Wasm workload: the example token handed out to the senders; `send` posts transfers, senders side by side. */
+async function prepareWasmTransfers(client: SpnClient, senderCount: number): Promise<EvmTransfers> {
+  const accounts = devAccounts(senderCount + 1);
+  const senders = accounts.slice(1);
+  await setupDevToken(client, accounts[0], senders, 1_000_000n);
+  const nonces = await Promise.all(senders.map((s) => client.nextNonce(s.address)));
+  return {
+    async send(count) {
+      const sent: Sent = [];
+      await Promise.all(
+        senders.map(async (sender, s) => {
+          for (let i = s; i < count; i += senders.length) {
+            const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0'); // each sender its own receiver
+            const at = Date.now();
+            const hash = await client.call(sender, { plugin: TOKEN_PLUGIN, method: 'transfer', args: [to, '1'], nonce: nonces[s]++ });
+            sent.push({ hash, at });
+          }
+        }),
+      );
+      return sent;
+    },
+  };
+}
+
+/** Polls until every tx is included (and settled, with `settle`); when each was first seen so. */
+async function waitForInclusion(
+  client: SpnClient,
+  sent: Sent,
+  settle: boolean,
+  start = Date.now(),
+): Promise<{ includedAt: Map<string, number>; settledAt: Map<string, number> }> {
+  const includedAt = new Map<string, number>();
+  const settledAt = new Map<string, number>();
+  const waitFor = settle ? settledAt : includedAt;
+  while (waitFor.size < sent.length) {
+    // 16 lookups in flight: one pass over thousands of txs must not take seconds itself.
+    const open = sent.filter((tx) => !waitFor.has(tx.hash));
+    let next = 0;
+    const lookups = async () => {
+      for (let i = next++; i < open.length; i = next++) {
+        const tx = open[i];
+        const info = await retrying(() => client.tx(tx.hash));
+        const now = Date.now();
+        if (info.status !== 'pending' && !includedAt.has(tx.hash)) includedAt.set(tx.hash, now);
+        if (info.status === 'settled') settledAt.set(tx.hash, now);
+        if (info.status === 'failed') throw new Error(`transfer ${tx.hash} failed: ${info.receipt?.error}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, lookups));
+    if (Date.now() - start > 900_000) throw new Error('not settled within 15 minutes');
+    if (waitFor.size < sent.length) await new Promise((r) => setTimeout(r, 100));
+  }
+  return { includedAt, settledAt };
+}
+
+type Execution = Awaited<ReturnType<SpnClient['status']>>['execution'];
+
+/** The executor's totals of the measured part (GET /status counts from the node's start). */
+function executionSince(before: Execution, after: Execution): Execution {
+  if (!before || !after) return after;
+  return {
+    ...after,
+    blocks: after.blocks - before.blocks,
+    txs: after.txs - before.txs,
+    executeMs: after.executeMs - before.executeMs,
+    parallelBlocks: after.parallelBlocks - before.parallelBlocks,
+    serialBlocks: after.serialBlocks - before.serialBlocks,
+    reexecutions: after.reexecutions - before.reexecutions,
+  };
+}
+
 /**
- * GET /status, tried up to 3 times: under load a kept-alive connection the SPN has just closed
- * (after its 5 s keep-alive) fails as "fetch failed" once in a while.
+ * A GET, tried up to 3 times: under load a kept-alive connection the SPN has just closed (after
+ * its 5 s keep-alive) fails as "fetch failed" (other side closed) once in a while.
  */
-async function statusOf(client: SpnClient): ReturnType<SpnClient['status']> {
+async function retrying<T>(get: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await client.status();
+      return await get();
     } catch (err) {
       if (attempt >= 3 || (err as Error)?.message !== 'fetch failed') throw err;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
+
+const statusOf = (client: SpnClient) => retrying(() => client.status());
 
 async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-bench-'));
@@ -88,54 +166,15 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
   });
   try {
     const client = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
-    let start = 0;
-    let sent: { hash: string; at: number }[] = [];
-    let batchesBefore = 0;
-    const clockStarts = async () => {
-      batchesBefore = Number((await statusOf(client)).lastBatch ?? 0);
-      start = Date.now();
-    };
-    if (vm === 'evm') {
-      sent = await sendEvmTransfers(devnet.spnUrl, txs, senderCount, clockStarts); // deploys and funds first
-    } else {
-      const accounts = devAccounts(senderCount + 1);
-      const senders = accounts.slice(1);
-      await setupDevToken(client, accounts[0], senders, 1_000_000n);
-      await clockStarts();
-      await Promise.all(
-        senders.map(async (sender, s) => {
-          let nonce = await client.nextNonce(sender.address);
-          for (let i = s; i < txs; i += senders.length) {
-            const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0'); // each sender its own receiver
-            const at = Date.now();
-            const hash = await client.call(sender, { plugin: TOKEN_PLUGIN, method: 'transfer', args: [to, '1'], nonce: nonce++ });
-            sent.push({ hash, at });
-          }
-        }),
-      );
-    }
-
-    const includedAt = new Map<string, number>();
-    const settledAt = new Map<string, number>();
-    const waitFor = SETTLE ? settledAt : includedAt;
-    while (waitFor.size < sent.length) {
-      // 16 lookups in flight: one pass over thousands of txs must not take seconds itself.
-      const open = sent.filter((tx) => !waitFor.has(tx.hash));
-      let next = 0;
-      const lookups = async () => {
-        for (let i = next++; i < open.length; i = next++) {
-          const tx = open[i];
-          const info = await client.tx(tx.hash);
-          const now = Date.now();
-          if (info.status !== 'pending' && !includedAt.has(tx.hash)) includedAt.set(tx.hash, now);
-          if (info.status === 'settled') settledAt.set(tx.hash, now);
-          if (info.status === 'failed') throw new Error(`transfer ${tx.hash} failed: ${info.receipt?.error}`);
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, lookups));
-      if (Date.now() - start > 900_000) throw new Error('not settled within 15 minutes');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const transfers =
+      vm === 'evm' ? await prepareEvmTransfers(devnet.spnUrl, senderCount) : await prepareWasmTransfers(client, senderCount);
+    // --warmup: the same load first, unmeasured (the workers' JIT warms up as in a node that has been running).
+    if (WARMUP > 0) await waitForInclusion(client, await transfers.send(WARMUP), false);
+    const before = await statusOf(client);
+    const batchesBefore = Number(before.lastBatch ?? 0);
+    const start = Date.now();
+    const sent = await transfers.send(txs);
+    const { includedAt, settledAt } = await waitForInclusion(client, sent, SETTLE, start);
     const end = Date.now();
     const lastIncluded = Math.max(...includedAt.values());
     const after = await statusOf(client);
@@ -144,7 +183,7 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
       proofs += ((await (await fetch(`${devnet.spnUrl}/batches/${n}`)).json()) as { chunks: number }).chunks;
     }
     const lags = SETTLE ? sent.map((t) => settledAt.get(t.hash)! - t.at) : [0];
-    const execution = after.execution;
+    const execution = executionSince(before.execution, after.execution);
     const result = {
       execTps: execution && execution.executeMs > 0 ? execution.txs / (execution.executeMs / 1000) : 0,
       softTps: txs / ((lastIncluded - start) / 1000),
@@ -204,6 +243,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:e2e failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  const cause = (err as { cause?: unknown })?.cause;
+  process.stderr.write(
+    `bench:e2e failed: ${(err as Error)?.stack ?? String(err)}${cause ? `\ncaused by: ${String((cause as Error)?.stack ?? cause)}` : ''}\n`,
+  );
   process.exit(1);
 });

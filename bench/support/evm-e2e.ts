@@ -5,6 +5,7 @@
  * batches, senders side by side, each sender to its own receiver (so txs of different senders
  * do not conflict).
  */
+import { request } from 'node:http';
 import { getCreateAddress, Interface } from 'ethers';
 import { compileFixtures } from '../../libs/vm-evm/test-fixtures/solidity';
 import { CHAIN_ID, ETH, keyOf, sign, type Key } from './erc20';
@@ -23,12 +24,30 @@ interface RpcResponse {
   error?: { code: number; message: string };
 }
 
+/** POSTs `body` on a connection of its own (no keep-alive: a reused socket the server had just closed failed as "other side closed"). */
+function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** JSON-RPC batch: the results in request order; any error throws with its message. */
 async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
   const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params }));
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`JSON-RPC ${res.status}: ${await res.text()}`);
-  const out = (await res.json()) as RpcResponse[];
+  const res = await post(url, JSON.stringify(body));
+  if (res.status !== 200) throw new Error(`JSON-RPC ${res.status}: ${res.text}`);
+  const out = JSON.parse(res.text) as RpcResponse[];
   const byId = new Map(out.map((r) => [r.id, r]));
   return calls.map((c, id) => {
     const r = byId.get(id);
@@ -67,17 +86,16 @@ async function waitForReceipts(url: string, hashes: string[]): Promise<void> {
   }
 }
 
+/** A sender of the workload: `send(count)` sends that many more transfers, senders side by side. */
+export interface EvmTransfers {
+  send(count: number): Promise<{ hash: string; at: number }[]>;
+}
+
 /**
- * Deploys the token and gives every sender some; then sends `txs` transfers (sender s pays
- * receiver s), senders side by side. Returns each transfer's hash and send time.
+ * Deploys the token and gives every sender some; then `send` signs and sends transfers (sender s
+ * pays receiver s), senders side by side, nonces going on from call to call.
  */
-export async function sendEvmTransfers(
-  spnUrl: string,
-  txs: number,
-  senderCount: number,
-  /** Called once the setup is in, right before the first transfer is sent. */
-  onStart: () => Promise<void>,
-): Promise<{ hash: string; at: number }[]> {
+export async function prepareEvmTransfers(spnUrl: string, senderCount: number): Promise<EvmTransfers> {
   const url = `${spnUrl}/rpc`;
   const token = compileFixtures().Token;
   const iface = new Interface(token.abi as never);
@@ -91,25 +109,28 @@ export async function sendEvmTransfers(
     sign(owner, ownerNonce++, tokenAt, iface.encodeFunctionData('transfer', [s.address, 10n ** 24n]), 100_000n),
   );
   await waitForReceipts(url, await sendRaw(url, funding));
+  const nonces = senders.map(() => 0n);
 
-  // Signed up front (signing is the client's cost, not the SPN's): per sender, in nonce order.
-  const streams: Uint8Array[][] = senders.map(() => []);
-  for (let i = 0; i < txs; i++) {
-    const s = i % senderCount;
-    const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0');
-    const data = iface.encodeFunctionData('transfer', [to, 1n]);
-    streams[s].push(sign(senders[s], BigInt(streams[s].length), tokenAt, data, 100_000n));
-  }
-  // Side by side: round r sends every sender's r-th tx, in batches of 50 posted at once; a round
-  // is in before the next (ingress takes a sender's nonces in order).
-  const sent: { hash: string; at: number }[] = [];
-  await onStart();
-  for (let r = 0; r < Math.ceil(txs / senderCount); r++) {
-    const raws = streams.map((s) => s[r]).filter((raw): raw is Uint8Array => raw !== undefined);
-    const at = Date.now();
-    const parts: Uint8Array[][] = [];
-    for (let i = 0; i < raws.length; i += 50) parts.push(raws.slice(i, i + 50));
-    for (const hashes of await Promise.all(parts.map((part) => sendRaw(url, part)))) for (const hash of hashes) sent.push({ hash, at });
-  }
-  return sent;
+  return {
+    async send(count) {
+      // Signed up front (signing is the client's cost, not the SPN's): per sender, in nonce order.
+      const streams: Uint8Array[][] = senders.map(() => []);
+      for (let i = 0; i < count; i++) {
+        const s = i % senderCount;
+        const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0');
+        streams[s].push(sign(senders[s], nonces[s]++, tokenAt, iface.encodeFunctionData('transfer', [to, 1n]), 100_000n));
+      }
+      // Round r sends every sender's r-th tx, in batches of 50 posted at once; a round is in
+      // before the next (ingress takes a sender's nonces in order).
+      const sent: { hash: string; at: number }[] = [];
+      for (let r = 0; r < Math.ceil(count / senderCount); r++) {
+        const raws = streams.map((s) => s[r]).filter((raw): raw is Uint8Array => raw !== undefined);
+        const at = Date.now();
+        const parts: Uint8Array[][] = [];
+        for (let i = 0; i < raws.length; i += 50) parts.push(raws.slice(i, i + 50));
+        for (const hashes of await Promise.all(parts.map((part) => sendRaw(url, part)))) for (const hash of hashes) sent.push({ hash, at });
+      }
+      return sent;
+    },
+  };
 }
