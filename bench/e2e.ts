@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpnClient } from '@mesh/client';
 import { Devnet, devAccounts, setupDevToken, TOKEN_PLUGIN } from '@mesh/devnet';
-import { argValue } from '../scripts/cli-args';
+import { argValue, intArg } from '../scripts/cli-args';
 import { evmSpnEnv, prepareEvmTransfers, type EvmTransfers } from './support/evm-e2e';
 
 interface RunResult {
@@ -50,9 +50,9 @@ const median = (values: number[]) => percentile(values, 50);
 
 /** --no-settle: stop once every tx is included (soft and executor figures only; no settlement lag or proofs). */
 const SETTLE = !process.argv.includes('--no-settle');
-const BLOCK_MS = Number(argValue(process.argv, 'block-ms') ?? 200);
+const BLOCK_MS = intArg(process.argv, 'block-ms', 200, 1);
 const SPN_LOG = process.argv.includes('--spn-log');
-const WARMUP = Number(argValue(process.argv, 'warmup') ?? 0);
+const WARMUP = intArg(process.argv, 'warmup', 0);
 
 type Vm = 'wasm' | 'evm';
 
@@ -205,9 +205,9 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
 async function main(): Promise<void> {
   const vm = (argValue(process.argv, 'vm') ?? 'wasm') as Vm;
   if (vm !== 'wasm' && vm !== 'evm') throw new Error(`--vm must be wasm or evm, got ${String(vm)}`);
-  const txs = Number(argValue(process.argv, 'txs') ?? 200);
-  const runs = Number(argValue(process.argv, 'runs') ?? 1);
-  const senders = Number(argValue(process.argv, 'senders') ?? 5);
+  const txs = intArg(process.argv, 'txs', 200, 1);
+  const runs = intArg(process.argv, 'runs', 1, 1);
+  const senders = intArg(process.argv, 'senders', 5, 1);
   const compare = process.argv.includes('--compare');
   const results: RunResult[] = [];
   const serial: RunResult[] = [];

@@ -6,3 +6,12 @@ export function argValue(argv: readonly string[], name: string): string | undefi
   }
   return undefined;
 }
+
+/** `--name N` as an integer >= `min` (`fallback` when absent); anything else throws, naming the option. */
+export function intArg(argv: readonly string[], name: string, fallback: number, min = 0): number {
+  const raw = argValue(argv, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
 import { isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
+import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
 import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
@@ -682,16 +683,9 @@ class BlockRun {
 
   /** Claims the next txs' first executions from the counter, as the workers do (the coordinator's own tasks). */
   private claimFirst(): { start: number; incarnations: number[] } | undefined {
-    const end = Math.min(this.n, Atomics.load(this.counter, 1));
-    let start = Atomics.load(this.counter, 0);
-    let size = 0;
-    for (;;) {
-      if (start >= end) return undefined;
-      size = Math.min(this.taskSize(this.n - start), end - start);
-      const seen = Atomics.compareExchange(this.counter, 0, start, start + size);
-      if (seen === start) break;
-      start = seen;
-    }
+    const claim = claimTxs(this.counter, this.n, this.n, (start) => this.taskSize(this.n - start));
+    if (typeof claim === 'string') return undefined;
+    const { start, count: size } = claim;
     const incarnations = new Array<number>(size).fill(0);
     incarnations.forEach((_, j) => (this.status[start + j] = EXECUTING));
     return { start, incarnations };

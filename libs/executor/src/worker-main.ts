@@ -7,6 +7,7 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory } from './engine';
+import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
 import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
 
@@ -100,24 +101,14 @@ const ZEROS = new Uint32Array(MAX_CLAIM);
  * (a 'more' message is on its way).
  */
 async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
-  const n = txCount;
-  let start = Atomics.load(c.counter, 0);
-  if (c.blockId !== blockId || start >= n) return 'drained';
-  // counter[1]: how far claims may go for now (a probe block's first part; a message follows when it moves).
-  const end = Math.min(n, Atomics.load(c.counter, 1));
+  if (c.blockId !== blockId) return 'drained';
   // Sized to take about CLAIM_MS, and small towards the end of the block so the workers finish together.
   const bySpeed = msPerTx === undefined ? 4 : Math.round(CLAIM_MS / msPerTx);
-  const size = Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((n - start) / (2 * c.workers))));
-  // Only txs this worker has: compare-and-swap instead of add.
-  let count: number;
-  for (;;) {
-    if (start >= n) return 'drained';
-    if (start >= blockTxs.length || start >= end) return 'wait';
-    count = Math.min(size, blockTxs.length - start, end - start);
-    const seen = Atomics.compareExchange(c.counter, 0, start, start + count);
-    if (seen === start) break;
-    start = seen;
-  }
+  const claim = claimTxs(c.counter, txCount, blockTxs.length, (start) =>
+    Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((txCount - start) / (2 * c.workers)))),
+  );
+  if (typeof claim === 'string') return claim;
+  const { start, count } = claim;
   const began = performance.now();
   await runTxs(c.blockId, -1, start, ZEROS.subarray(0, count), { start, count });
   const each = (performance.now() - began) / count;
