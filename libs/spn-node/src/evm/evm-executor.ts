@@ -20,6 +20,9 @@ import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReade
 import { ParallelExecution } from '../parallel-execution';
 import type { EvmCodeStore } from './evm-code-store';
 
+/** A mempool tx decoded, or why it does not decode. */
+type DecodedOrError = { tx: TypedTransaction; bytes: Uint8Array } | string;
+
 /** The vm_header an EVM block stores (decimal strings; logsBloom and coinbase 0x hex). */
 export interface EvmVmHeader {
   baseFeePerGas: string;
@@ -126,45 +129,53 @@ export class EvmExecutor implements BlockExecutor {
   }
 
   /**
-   * How many leading txs fit the block: their declared gas limits add up to at most the block's.
-   * The rest wait for the next block in order (a later tx of the same sender cannot skip ahead).
+   * The leading txs that fit the block, decoded: their declared gas limits add up to at most the
+   * block's. The rest wait for the next block in order (a later tx of the same sender cannot skip
+   * ahead). An undecodable tx counts no gas (it fails in place and uses none).
    */
-  private fitting(txs: readonly MempoolTx[]): number {
+  private fitting(candidates: readonly MempoolTx[]): DecodedOrError[] {
+    const out: DecodedOrError[] = [];
     let gas = 0n;
-    for (let i = 0; i < txs.length; i++) {
-      const raw = (txs[i].body as { raw?: unknown } | null)?.raw;
-      let limit = 0n;
-      try {
-        if (typeof raw === 'string') limit = this.engine.decodeRawTx(Buffer.from(raw.slice(2), 'hex')).gasLimit;
-      } catch {
-        // an undecodable tx fails in place below and uses no gas
-      }
-      if (i > 0 && gas + limit > this.gasLimit) return i;
+    for (let i = 0; i < candidates.length; i++) {
+      const d = this.decode(candidates[i]);
+      const limit = typeof d === 'string' ? 0n : d.tx.gasLimit;
+      if (i > 0 && gas + limit > this.gasLimit) break;
       gas += limit;
+      out.push(d);
     }
-    return txs.length;
+    return out;
+  }
+
+  /** A mempool tx decoded (ingress checked it, so an error should not happen: such a tx fails in place). */
+  private decode(tx: MempoolTx): DecodedOrError {
+    try {
+      const raw = (tx.body as { raw?: unknown } | null)?.raw;
+      if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw))
+        throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
+      const bytes = Buffer.from(raw.slice(2), 'hex');
+      return { tx: this.engine.decodeRawTx(bytes).tx, bytes };
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   async execute(block: BlockContext, candidates: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
     const before = this.parallel?.versionOf(state);
-    const included = this.fitting(candidates);
+    const decoded = this.fitting(candidates);
+    const included = decoded.length;
     const txs = candidates.slice(0, included);
     const input = this.blockInput(block);
-    // Decode; a tx that does not decode (ingress checked it, so this should not happen) fails in place.
     const runnable: TypedTransaction[] = [];
     const raws: Uint8Array[] = [];
     const slots: (number | string)[] = []; // index into runnable, or the decode error
-    for (const tx of txs) {
-      try {
-        const raw = (tx.body as { raw?: unknown } | null)?.raw;
-        if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw))
-          throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
-        const bytes = Buffer.from(raw.slice(2), 'hex');
-        slots.push(runnable.push(this.engine.decodeRawTx(bytes).tx) - 1);
-        raws.push(bytes);
-      } catch (err) {
-        slots.push((err as Error).message);
+    for (let i = 0; i < included; i++) {
+      const d = decoded[i];
+      if (typeof d === 'string') {
+        slots.push(d);
+        continue;
       }
+      slots.push(runnable.push(d.tx) - 1);
+      raws.push(d.bytes);
     }
     const result = await this.runTxs(input, runnable, raws, state);
 
