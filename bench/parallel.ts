@@ -1,6 +1,6 @@
 /**
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
- *                           --coordinator on|off --tasks-per-worker N --skip-evm --skip-wasm]
+ *                           --coordinator on|off --tasks-per-worker N --claim-ms MS --skip-evm --skip-wasm]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
  * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
@@ -41,7 +41,7 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-/** The parallel executor's settings under test (`--workers`, `--coordinator on|off`, `--tasks-per-worker`). */
+/** The parallel executor's settings under test (`--workers`, `--coordinator on|off`, `--tasks-per-worker`, `--claim-ms`). */
 export type BenchTuning = ParallelTuning & { workers: number };
 
 export interface ScenarioResult {
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     workers,
     ...(argValue(process.argv, 'coordinator') ? { coordinatorExecutes: argValue(process.argv, 'coordinator') === 'on' } : {}),
     ...(argValue(process.argv, 'tasks-per-worker') ? { tasksPerWorker: Number(argValue(process.argv, 'tasks-per-worker')) } : {}),
+    ...(argValue(process.argv, 'claim-ms') ? { claimMs: Number(argValue(process.argv, 'claim-ms')) } : {}),
   };
   const out: Record<string, number> = {};
   const results: Record<string, ScenarioResult> = {};

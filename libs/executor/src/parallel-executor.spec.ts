@@ -279,7 +279,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, 50);
         return serial ? 'S' : 'W';
       }).join('');
-    expect(choices(new SpeedChoice(true, 4, 100), 10, 0.015, 0.01)).toBe('WWWSWWSWWW'); // the workers are faster here
+    // The workers are faster here (serial 1.5x slower: probed every 4 * 1.5² = 9 blocks).
+    expect(choices(new SpeedChoice(true, 4, 100), 14, 0.015, 0.01)).toBe('WWWSWWWWWWWSWW');
     // One block measured far slower (a descheduled thread) does not change the choice: medians
     // of the last 5 blocks. A lasting change does.
     const m = new SpeedChoice(true, 100, 0);
@@ -300,9 +301,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     // The warm workers are faster: the probe at block 16 beats serial, so the workers run again;
     // their median (of 0.05, 0.01) then ties serial's, and one more block makes them the faster way.
     expect(choices(r, 20, 0.03, 0.01)).toBe('SSSSSSSSSSSSSSWWWWWW');
-    // A way measured several times slower is probed as many times more rarely (at most 4x).
-    // Serial 3x slower: a probe every 12 blocks.
-    expect(choices(new SpeedChoice(true, 4, 100), 24, 0.03, 0.01)).toBe('WWWSWWWWWWWWWWSWWWWWWWWW');
+    // Serial execution measured r times slower is probed r² times more rarely, at most 4x.
+    // Serial 3x slower: a probe every 16 blocks.
+    expect(choices(new SpeedChoice(true, 4, 100), 24, 0.03, 0.01)).toBe('WWWSWWWWWWWWWWWWWWSWWWWW');
     const off = new SpeedChoice(false, 4, 0);
     off.note('workers', 1, 50);
     off.note('serial', 0.001, 50);

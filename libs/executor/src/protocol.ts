@@ -33,9 +33,10 @@ export type ToWorker =
    * with `claimed`), until the counter passes the block's end; then it says 'drained'. When [1]
    * moves on, a 'more' message (possibly without txs) wakes workers that wait for it. No round trip to the coordinator per
    * task. Messages that arrive meanwhile (replica updates, re-execution tasks) are handled between
-   * two claims, before the next one.
+   * two claims, before the next one. A claim is sized to take about `claimMs`, by the worker's
+   * own measured time per tx.
    */
-  | { type: 'claim'; blockId: number; counter: SharedArrayBuffer; workers: number }
+  | { type: 'claim'; blockId: number; counter: SharedArrayBuffer; workers: number; claimMs: number }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to

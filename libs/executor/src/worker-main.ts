@@ -86,12 +86,13 @@ interface Claiming {
   blockId: number;
   counter: Int32Array;
   workers: number;
+  /** A claim's target duration (ms). */
+  claimMs: number;
 }
 let claiming: Claiming | undefined;
 /** Moving average of one tx's execution time here (ms): sizes the claims. */
 let msPerTx: number | undefined;
-/** A claim's target duration: long enough that its report costs little next to it, short enough to balance the block's end. */
-const CLAIM_MS = 0.15;
+/** Most txs in one claim. */
 const MAX_CLAIM = 32;
 const ZEROS = new Uint32Array(MAX_CLAIM);
 
@@ -102,8 +103,8 @@ const ZEROS = new Uint32Array(MAX_CLAIM);
  */
 async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
   if (c.blockId !== blockId) return 'drained';
-  // Sized to take about CLAIM_MS, and small towards the end of the block so the workers finish together.
-  const bySpeed = msPerTx === undefined ? 4 : Math.round(CLAIM_MS / msPerTx);
+  // Sized to take about claimMs, and small towards the end of the block so the workers finish together.
+  const bySpeed = msPerTx === undefined ? 4 : Math.round(c.claimMs / msPerTx);
   const claim = claimTxs(c.counter, txCount, blockTxs.length, (start) =>
     Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((txCount - start) / (2 * c.workers)))),
   );
@@ -152,7 +153,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
-      claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers };
+      claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };
       return;
     case 'crash-at':
       crashPlan = { atTx: msg.atTx, token: new Int32Array(msg.token) };
