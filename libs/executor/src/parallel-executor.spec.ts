@@ -310,10 +310,12 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(Array.from({ length: 5 }, () => off.chooseSerial())).toEqual([false, false, false, false, false]);
   });
 
-  it('refuses bad adaptive settings with the reason', () => {
+  it('refuses bad adaptive and claim settings with the reason', () => {
     expect(() => new SpeedChoice(true, 1, 0)).toThrow('probeEvery must be an integer >= 2, got 1');
     expect(() => kvExecutor({ workers: 1, warmupTxs: -5 })).toThrow('warmupTxs must be a non-negative integer, got -5');
     expect(() => kvExecutor({ workers: 1, warmupTxs: 1.5 })).toThrow(/warmupTxs/);
+    expect(() => kvExecutor({ workers: 1, claimMs: 0 })).toThrow('claimMs must be in (0, 1000], got 0');
+    expect(() => kvExecutor({ workers: 1, claimMs: Number.NaN })).toThrow(/claimMs/);
   });
 
   it('small blocks run serially (below minParallelTxs)', async () => {
