@@ -1,4 +1,5 @@
 export * from './engine';
+export * from './declared-keys';
 export * from './mv-memory';
 export * from './protocol';
 export * from './worker-pool';

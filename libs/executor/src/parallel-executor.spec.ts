@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { DeclaredKeys } from './declared-keys';
 import type { TxResult } from './engine';
 import { ParallelExecutor, SpeedChoice, type ParallelTuning, type RunOutcome, type SnapshotState } from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
@@ -146,6 +147,69 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       }, 120_000);
     }
   }
+
+  /** What a kv tx touches: every key it may read (the whole dynamic range) and every key it may write. */
+  const exactKeys = (tx: KvTx): DeclaredKeys => {
+    const dynamic =
+      tx.dynamicBase === undefined ? [] : Array.from({ length: Number(tx.dynamicSpan ?? 1n) }, (_, j) => tx.dynamicBase! + BigInt(j));
+    return { reads: [...tx.reads, ...dynamic], writes: tx.writes };
+  };
+
+  for (const workers of [1, 2, 4]) {
+    for (const contention of ['some', 'hot', 'chain', 'mixed'] as Contention[]) {
+      it(`declared keys, ${workers} worker(s), ${contention} contention: scheduled from the dependencies, identical results; right declarations never re-execute, wrong ones are caught`, async () => {
+        const ex = executor(workers, workers === 2);
+        const state = new TestState();
+        for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
+        let scheduled = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            blockArb(contention),
+            fc.constantFrom('exact', 'exact', 'missing', 'partial'),
+            fc.infiniteStream(fc.integer({ min: 0, max: 3 })),
+            async (txs, how, dice) => {
+              // exact: every tx declares what it touches; missing: some declarations leave keys
+              // out (the optimistic path must catch those); partial: some txs declare nothing.
+              const declared = txs.map((tx): DeclaredKeys | undefined => {
+                const keys = exactKeys(tx);
+                const roll = dice.next().value as number;
+                if (how === 'partial' && roll === 0) return undefined;
+                if (how === 'missing' && roll === 0) return { reads: keys.reads.slice(1), writes: keys.writes.slice(1) };
+                return keys;
+              });
+              const expected = runKvSerially(txs, state.values);
+              const out = await ex.run(null, txs, state, declared);
+              expect(out.kind, out.kind === 'serial' ? out.reason : '').toBe('parallel');
+              if (out.kind !== 'parallel') return;
+              expect(out.results.map((r) => r.output)).toEqual(expected.results);
+              expect(mergedWrites(out.results)).toEqual(expected.writes);
+              if (out.stats.declaredDependencies !== undefined) scheduled++;
+              if (how === 'exact') expect(out.stats.reexecutions).toBe(0);
+              const before = state.version;
+              state.apply(expected.writes);
+              ex.committed(before, state.version, expected.writes);
+            },
+          ),
+          { numRuns: 120 },
+        );
+        expect(scheduled).toBeGreaterThan(0);
+      }, 120_000);
+    }
+  }
+
+  it('declared keys: a hot chain runs without a single re-execution, where the optimistic path re-executes', async () => {
+    const ex = executor(2, false);
+    const state = new TestState();
+    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 50_000 }));
+    const expected = runKvSerially(hot, state.values).results;
+    const declared = hot.map((tx) => ({ reads: tx.reads, writes: tx.writes }));
+    const out = await ex.run(null, hot, state, declared);
+    expect(out.kind === 'parallel' && out.stats).toMatchObject({ reexecutions: 0, declaredDependencies: 63, mode: 'parallel' });
+    if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(expected);
+    const optimistic = await ex.run(null, hot, state);
+    expect(optimistic.kind === 'parallel' && optimistic.stats.reexecutions).toBeGreaterThan(0);
+    await expect(ex.run(null, hot, state, declared.slice(1))).rejects.toThrow('declared keys for 63 txs, but the block has 64');
+  });
 
   it('re-executes under contention and says so; none without it', async () => {
     const ex = executor(2);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
 import { isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
 import { claimTxs } from './claims';
+import { declaredDependencies, type DeclaredKeys } from './declared-keys';
 import { MVMemory, RecordingView } from './mv-memory';
 import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
@@ -94,6 +95,8 @@ export interface RunStats {
   mode: 'parallel' | 'parallel+serial-tail';
   /** First tx run in this thread (mode parallel+serial-tail). */
   serialFrom?: number;
+  /** Dependencies between txs from their declared keys, when the block was scheduled from them (see `run`). */
+  declaredDependencies?: number;
 }
 
 export type RunOutcome =
@@ -206,9 +209,21 @@ export class ParallelExecutor {
     this.workers = [];
   }
 
-  async run(block: unknown, txs: readonly unknown[], state: SnapshotState): Promise<RunOutcome> {
+  /**
+   * Runs a block's txs. `declared` (optional, per tx): the keys txs declare (EIP-2930 access
+   * lists, ...). When they make some txs depend on earlier ones, the block is scheduled from that
+   * dependency graph (see BlockRun) instead of letting the workers claim every tx at once.
+   */
+  async run(
+    block: unknown,
+    txs: readonly unknown[],
+    state: SnapshotState,
+    declared?: readonly (DeclaredKeys | undefined)[],
+  ): Promise<RunOutcome> {
     if (this.closed) throw new Error('parallel executor is closed');
     const n = txs.length;
+    if (declared !== undefined && declared.length !== n)
+      throw new Error(`declared keys for ${declared.length} txs, but the block has ${n}`);
     if (n < this.minParallelTxs) return { kind: 'serial', reason: `small block (${n} txs < ${this.minParallelTxs})` };
     if (this.serialBlocksLeft > 0) {
       this.serialBlocksLeft--;
@@ -244,14 +259,25 @@ export class ParallelExecutor {
     }
     // The first executions: every thread claims txs from counter[0] (the lowest unclaimed tx), up
     // to counter[1]. After contended blocks, a block first speculates on its first quarter only
-    // (see BlockRun.checkProbe).
+    // (see BlockRun.checkProbe). A block whose declared keys make txs depend on others is
+    // scheduled from that graph instead: nothing is claimed, every tx is handed out as a task.
+    const graph = declared === undefined ? undefined : declaredDependencies(declared);
+    const scheduled = graph !== undefined && graph.edges > 0 ? graph : undefined;
     const counter = new Int32Array(new SharedArrayBuffer(8));
-    const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false;
+    const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
     counter[1] = probing ? Math.max(Math.min(n, PROBE_MIN_TXS), Math.ceil(n / 4)) : n;
-    for (const w of this.workers) {
-      w.claimingBlock = blockId;
-      w.post({ type: 'claim', blockId, counter: counter.buffer as SharedArrayBuffer, workers: this.workers.length, claimMs: this.claimMs });
-    }
+    if (scheduled !== undefined) counter[0] = n;
+    else
+      for (const w of this.workers) {
+        w.claimingBlock = blockId;
+        w.post({
+          type: 'claim',
+          blockId,
+          counter: counter.buffer as SharedArrayBuffer,
+          workers: this.workers.length,
+          claimMs: this.claimMs,
+        });
+      }
     for (let at = first, size = 2 * first; at < n; at += size, size *= 2) {
       const more = serialize({ type: 'more', blockId, txs: txs.slice(at, at + size) } satisfies ToWorker);
       for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
@@ -270,6 +296,7 @@ export class ParallelExecutor {
       this.tasksPerWorker,
       local,
       this.lastBlockConflicted,
+      scheduled,
     ).execute();
     this.lastBlockConflicted = (outcome.stats?.reexecutions ?? 0) > 0;
     this.learnContention(outcome);
@@ -500,6 +527,13 @@ class BlockRun {
   private readonly incarnation: Uint32Array;
   private readonly records: (TxRecord | undefined)[];
   private readonly mv = new MVMemory();
+  /**
+   * Scheduled from declared keys: per tx, how many of the txs it depends on have not executed yet
+   * (0 once it was handed out), and per tx the txs that wait for it that way.
+   */
+  private readonly unmet: Int32Array | undefined;
+  private readonly dependents: Map<number, number[]> | undefined;
+  private readonly deps: (number[] | undefined)[] | undefined;
   /** Executed txs that read a key: re-validated when the key's value changes below them. */
   private readonly readers = new Map<bigint, number[]>();
   /** Txs waiting for a tx to be re-executed (they read its ESTIMATE). */
@@ -534,13 +568,39 @@ class BlockRun {
     private readonly local: TxEngine | undefined,
     /** Forward writes to the replicas from the start (the last block had conflicts). */
     forwardFromStart: boolean,
+    /**
+     * The dependencies of txs that declared their keys, when there are some: no tx is claimed;
+     * a tx is handed out once the txs it depends on executed (or in the same task, after them:
+     * a task's txs run in order on one worker), so that with right declarations nothing runs on
+     * a value about to change. A wrong declaration only costs what the optimistic path costs:
+     * validation catches the read and the tx runs again.
+     */
+    scheduled?: { deps: (number[] | undefined)[]; edges: number },
   ) {
-    this.forwarding = forwardFromStart;
+    this.forwarding = forwardFromStart || scheduled !== undefined;
     this.n = txs.length;
-    this.status = new Uint8Array(this.n).fill(NEW);
+    this.status = new Uint8Array(this.n).fill(scheduled ? READY : NEW);
     this.incarnation = new Uint32Array(this.n);
     this.records = new Array(this.n);
+    if (scheduled) {
+      this.deps = scheduled.deps;
+      this.declaredEdges = scheduled.edges;
+      this.unmet = new Int32Array(this.n);
+      this.dependents = new Map();
+      scheduled.deps.forEach((deps, i) => {
+        if (deps === undefined) return;
+        this.unmet![i] = deps.length;
+        this.status[i] = WAITING;
+        for (const d of deps) {
+          const list = this.dependents!.get(d);
+          if (list) list.push(i);
+          else this.dependents!.set(d, [i]);
+        }
+      });
+    }
   }
+
+  private readonly declaredEdges: number | undefined;
 
   execute(): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve) => {
@@ -635,6 +695,7 @@ class BlockRun {
       reexecutions: Math.max(0, this.executions - this.n),
       mode: serialFrom === undefined ? 'parallel' : 'parallel+serial-tail',
       ...(serialFrom === undefined ? {} : { serialFrom }),
+      ...(this.declaredEdges === undefined ? {} : { declaredDependencies: this.declaredEdges }),
     };
   }
 
@@ -695,11 +756,31 @@ class BlockRun {
     if (start < 0) return undefined;
     const incarnations: number[] = [];
     const size = this.taskSize(this.n - start);
-    for (let i = start; i < this.n && incarnations.length < size && this.status[i] === READY; i++) {
+    for (let i = start; i < this.n && incarnations.length < size && (this.status[i] === READY || this.joinsTask(i, start)); i++) {
       this.status[i] = EXECUTING;
+      if (this.unmet) this.unmet[i] = 0;
       incarnations.push(this.incarnation[i]);
     }
     return { start, incarnations };
+  }
+
+  /**
+   * Whether tx i, waiting for txs it declared dependencies on, can run at the end of a task that
+   * starts at `start` (and holds every tx from there to i - 1): the txs it still waits for are
+   * all in that task, so the worker runs them before it, and it reads their writes.
+   */
+  private joinsTask(i: number, start: number): boolean {
+    if (this.unmet === undefined || this.unmet[i] === 0 || this.status[i] !== WAITING) return false;
+    for (const d of this.deps![i]!) if (d < start && this.status[d] !== EXECUTED && this.status[d] !== COMMITTED) return false;
+    return true;
+  }
+
+  /** Tx `tx` executed for the first time: the txs that declared a dependency on it may be ready. */
+  private releaseDependents(tx: number): void {
+    const list = this.dependents!.get(tx);
+    if (list === undefined) return;
+    this.dependents!.delete(tx);
+    for (const t of list) if (this.unmet![t] > 0 && --this.unmet![t] === 0 && this.status[t] === WAITING) this.status[t] = READY;
   }
 
   /** Claims the next txs' first executions from the counter, as the workers do (the coordinator's own tasks). */
@@ -838,6 +919,7 @@ class BlockRun {
     }
     this.status[e.tx] = EXECUTED;
     this.outWrites.push({ from, write: { tx: e.tx, incarnation: e.incarnation, writes: e.writes, shared: e.shared } });
+    if (this.dependents) this.releaseDependents(e.tx);
     const waiters = this.waiting.get(e.tx);
     if (waiters) {
       this.waiting.delete(e.tx);

@@ -1,4 +1,4 @@
-import type { ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
+import type { DeclaredKeys, ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
 import type { StateReader } from './executor';
 
 /** How the last block ran: serially (and why) or in parallel (with re-execution figures). */
@@ -19,14 +19,23 @@ export class ParallelExecution {
 
   constructor(readonly executor: ParallelExecutor) {}
 
-  /** The ordered per-tx results, or undefined when the block must run serially (lastReport says why). */
-  async run(block: unknown, txs: readonly unknown[], state: StateReader, serialReason?: string): Promise<TxResult[] | undefined> {
+  /**
+   * The ordered per-tx results, or undefined when the block must run serially (lastReport says
+   * why). `declared`: the keys the txs declare, if any (see ParallelExecutor.run).
+   */
+  async run(
+    block: unknown,
+    txs: readonly unknown[],
+    state: StateReader,
+    serialReason?: string,
+    declared?: readonly (DeclaredKeys | undefined)[],
+  ): Promise<TxResult[] | undefined> {
     const snapshot = asSnapshot(state);
     if (serialReason !== undefined || snapshot === undefined) {
       this.lastReport = { mode: 'serial', reason: serialReason ?? 'state has no snapshot' };
       return undefined;
     }
-    const outcome = await this.executor.run(block, txs, snapshot);
+    const outcome = await this.executor.run(block, txs, snapshot, declared);
     if (outcome.kind === 'serial') {
       this.lastReport = { mode: 'serial', reason: outcome.reason, stats: outcome.stats };
       return undefined;

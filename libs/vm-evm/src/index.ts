@@ -4,3 +4,4 @@ export * from './evm-engine';
 export * from './genesis';
 export * from './parallel/evm-tx-engine';
 export * from './parallel/evm-block-assembly';
+export * from './parallel/evm-declared-keys';

@@ -8,6 +8,7 @@ import {
   EVM_TX_ENGINE_MODULE,
   EvmEngine,
   EvmTxEngine,
+  evmDeclaredKeys,
   evmTxPayload,
   INITIAL_BASE_FEE,
   isSerialExecutionRequired,
@@ -263,6 +264,8 @@ export class EvmExecutor implements BlockExecutor {
       input,
       txs.map((tx, i) => evmTxPayload(tx, raws[i])),
       state,
+      undefined,
+      declaredKeysOf(txs),
     );
     if (results) {
       try {
@@ -274,6 +277,15 @@ export class EvmExecutor implements BlockExecutor {
     }
     return this.engine.runBlock(input, txs, state, this.code);
   }
+}
+
+/**
+ * The keys the block's txs declare in EIP-2930 access lists (the parallel executor schedules
+ * from them), or undefined when no tx has an access list.
+ */
+function declaredKeysOf(txs: readonly TypedTransaction[]): ReturnType<typeof evmDeclaredKeys>[] | undefined {
+  if (!txs.some((tx) => ((tx as { accessList?: unknown[] }).accessList?.length ?? 0) > 0)) return undefined;
+  return txs.map((tx) => evmDeclaredKeys(tx));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvmEngine, genesisWrites } from '@mesh/vm-evm';
-import { testKey } from '../../../vm-evm/test-fixtures/harness';
+import { getCreateAddress, Interface, keccak256, zeroPadValue, toBeHex } from 'ethers';
+import { signTx, testKey } from '../../../vm-evm/test-fixtures/harness';
 import { CHAIN_ID, learn, prng, randomTx, type World } from '../../../vm-evm/test-fixtures/random-txs';
 import { compileFixtures } from '../../../vm-evm/test-fixtures/solidity';
 import type { BlockContext, MempoolTx } from '../executor';
@@ -117,4 +118,92 @@ describe('EvmExecutor with parallel execution = serial EvmExecutor', () => {
       }, 600_000);
     }
   }
+});
+
+describe('EvmExecutor: EIP-2930 access lists schedule the parallel block from the keys they declare', () => {
+  /** Token.sol's `balanceOf[holder]` slot (the mapping is the 4th state variable: slot 3). */
+  const balanceSlot = (holder: string) => keccak256(zeroPadValue(holder, 32) + zeroPadValue(toBeHex(3), 32).slice(2));
+
+  it('ERC-20 transfers to one hot account: exact access lists run without re-executions, partial ones are caught; results identical to serial', async () => {
+    const token = compileFixtures().Token;
+    const iface = new Interface(token.abi as never);
+    const keys = Array.from({ length: 81 }, (_, i) => testKey(400 + i));
+    const [owner, ...senders] = keys;
+    const engine = await EvmEngine.create({ chainId: CHAIN_ID });
+    const code = new EvmCodeStore(noDatabase, 'spn-al');
+    const state = new StateCache();
+    state.apply(genesisWrites(Object.fromEntries(keys.map((k) => [k.address, { balance: 1_000n * ETH }]))).writes);
+    const serial = new EvmExecutor(engine, code, { coinbase: COINBASE });
+    const parallel = new EvmExecutor(engine, code, {
+      coinbase: COINBASE,
+      parallel: { workers: 2, minParallelTxs: 2, contentionBackoff: false, adaptive: false },
+    });
+    executors.push(parallel);
+    let number = 0n;
+    let vmHeader: Record<string, unknown> | null = null;
+    const run = async (signed: ReturnType<typeof signTx>[]) => {
+      const block: BlockContext = {
+        number: ++number,
+        timeMs: 1_700_000_000_000n + number * 1000n,
+        parent: { number: number - 1n, hash: '0x' + '00'.repeat(32), timeMs: 0n, vmHeader },
+      };
+      for (const t of signed) engine.decodeRawTx(t.serialize());
+      const txs = signed.map((t) => mempoolTx(t.serialize()));
+      const expected = await serial.execute(block, txs, state);
+      const got = await parallel.execute(block, txs, state);
+      expect(JSON.stringify(got.receipts)).toBe(JSON.stringify(expected.receipts));
+      expect(got.writes).toEqual(expected.writes);
+      expect(got.vmHeader).toEqual(expected.vmHeader);
+      expect((got.receipts as StoredEvmReceipt[]).every((r) => r.status === 'success')).toBe(true);
+      state.apply(got.writes);
+      got.afterCommit?.();
+      vmHeader = got.vmHeader ?? null;
+      return parallel.parallel!.lastReport!;
+    };
+    const deploy = signTx(owner, {
+      chainId: CHAIN_ID,
+      nonce: 0n,
+      data: token.bytecode + iface.encodeDeploy(['T', 'T', 10n ** 30n]).slice(2),
+      gasLimit: 3_000_000n,
+    });
+    await run([deploy]);
+    const tokenAt = getCreateAddress({ from: owner.address, nonce: 0 });
+    await run(
+      senders.map((s, i) =>
+        signTx(owner, {
+          chainId: CHAIN_ID,
+          nonce: BigInt(i + 1),
+          to: tokenAt,
+          data: iface.encodeFunctionData('transfer', [s.address, 10n ** 20n]),
+        }),
+      ),
+    );
+    const hot = keys[0].address;
+    const transfers = (nonce: bigint, list: (s: (typeof senders)[number], i: number) => string[] | undefined) =>
+      senders.map((s, i) => {
+        const slots = list(s, i);
+        return signTx(s, {
+          chainId: CHAIN_ID,
+          nonce,
+          to: tokenAt,
+          data: iface.encodeFunctionData('transfer', [hot, BigInt(1 + i)]),
+          ...(slots ? { accessList: [{ address: tokenAt, storageKeys: slots }] } : {}),
+        });
+      });
+    // Every tx names both balances it changes: a chain through the hot balance, no speculation.
+    const exact = await run(transfers(0n, (s) => [balanceSlot(s.address), balanceSlot(hot)]));
+    expect(exact.mode).toBe('parallel');
+    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: senders.length - 1 });
+    // Every third tx leaves the hot balance out (and every seventh has no list): those run too
+    // early, validation catches them, they run again; the results stay those of serial execution.
+    const partial = await run(
+      transfers(1n, (s, i) =>
+        i % 7 === 3 ? undefined : i % 3 === 0 ? [balanceSlot(s.address)] : [balanceSlot(s.address), balanceSlot(hot)],
+      ),
+    );
+    expect(partial.stats?.declaredDependencies).toBeGreaterThan(0);
+    // Without access lists the same load re-executes (the optimistic path).
+    const optimistic = await run(transfers(2n, () => undefined));
+    expect(optimistic.stats?.declaredDependencies).toBeUndefined();
+  }, 300_000);
 });
