@@ -7,7 +7,9 @@
  * - soft-confirmation throughput: N / (time from the first send until every tx is included);
  * - settlement lag per tx: from its send until the SPN reports it settled on the mainnet (p50, p95);
  * - proofs per minute: chunk proofs made / time from the first send until all settled.
- * - execution throughput: txs / time the SPN spent in its block executor (`GET /status`).
+ * - execution throughput: txs / time the SPN spent in its block executor (`GET /status`);
+ * - block production throughput: txs / time the SPN's sequencer spent producing blocks (mempool
+ *   read, execution, state tree, database commit), with the executor's and the tree's shares.
  * With --runs R > 1 each figure is the median over R runs (each on a fresh devnet).
  * --no-settle stops each run once every tx is included (no settlement figures: they read 0).
  * --compare runs every measurement twice, with the SPN's default parallel executor and with
@@ -22,8 +24,8 @@
  * --block-ms: the SPN's BLOCK_TIME_MS (default 200; MAX_BLOCK_TXS is 200 or, from 1,000 ms on,
  * 500). Blocks reach the parallel executor from 64 txs on, so a gain needs blocks that fill up.
  * The last line is one JSON object: txs, softTps, settleLagP50Ms, settleLagP95Ms, proofsPerMin,
- * execTps (default executor) and with --compare serialSoftTps, serialExecTps, softTpsRatio,
- * execTpsRatio (parallel / serial).
+ * execTps, blockTps, execShare, treeShare (default executor) and with --compare serialSoftTps,
+ * serialExecTps, serialBlockTps, softTpsRatio, execTpsRatio, blockTpsRatio (parallel / serial).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +38,9 @@ import { evmSpnEnv, prepareEvmTransfers, type EvmTransfers } from './support/evm
 interface RunResult {
   softTps: number;
   execTps: number;
+  blockTps: number;
+  treeShare: number;
+  execShare: number;
   settleLagP50Ms: number;
   settleLagP95Ms: number;
   proofsPerMin: number;
@@ -123,6 +128,8 @@ function executionSince(before: Execution, after: Execution): Execution {
     blocks: after.blocks - before.blocks,
     txs: after.txs - before.txs,
     executeMs: after.executeMs - before.executeMs,
+    blockMs: after.blockMs - before.blockMs,
+    treeMs: after.treeMs - before.treeMs,
     parallelBlocks: after.parallelBlocks - before.parallelBlocks,
     serialBlocks: after.serialBlocks - before.serialBlocks,
     reexecutions: after.reexecutions - before.reexecutions,
@@ -186,13 +193,17 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
     const execution = executionSince(before.execution, after.execution);
     const result = {
       execTps: execution && execution.executeMs > 0 ? execution.txs / (execution.executeMs / 1000) : 0,
+      blockTps: execution && execution.blockMs > 0 ? execution.txs / (execution.blockMs / 1000) : 0,
+      execShare: execution && execution.blockMs > 0 ? execution.executeMs / execution.blockMs : 0,
+      treeShare: execution && execution.blockMs > 0 ? execution.treeMs / execution.blockMs : 0,
       softTps: txs / ((lastIncluded - start) / 1000),
       settleLagP50Ms: percentile(lags, 50),
       settleLagP95Ms: percentile(lags, 95),
       proofsPerMin: proofs / ((end - start) / 60_000),
     };
     process.stderr.write(
-      `[bench] ${txs} txs (${spnEnv.EXECUTOR_WORKERS === '0' ? 'serial' : 'parallel'} executor): soft ${result.softTps.toFixed(1)} tx/s, executor ${result.execTps.toFixed(0)} tx/s ` +
+      `[bench] ${txs} txs (${spnEnv.EXECUTOR_WORKERS === '0' ? 'serial' : 'parallel'} executor): soft ${result.softTps.toFixed(1)} tx/s, executor ${result.execTps.toFixed(0)} tx/s, ` +
+        `block production ${result.blockTps.toFixed(0)} tx/s (executor ${(100 * result.execShare).toFixed(0)} %, state tree ${(100 * result.treeShare).toFixed(0)} % of it) ` +
         `(${execution?.parallelBlocks ?? 0} parallel / ${execution?.serialBlocks ?? 0} serial blocks, ${execution?.reexecutions ?? 0} re-executions), settle lag p50 ${result.settleLagP50Ms} ms p95 ${result.settleLagP95Ms} ms, ${proofs} proofs (${result.proofsPerMin.toFixed(1)}/min)\n`,
     );
     return result;
@@ -223,6 +234,9 @@ async function main(): Promise<void> {
     settleLagP95Ms: Math.round(pick(results, 'settleLagP95Ms')),
     proofsPerMin: Number(pick(results, 'proofsPerMin').toFixed(1)),
     execTps: Math.round(pick(results, 'execTps')),
+    blockTps: Math.round(pick(results, 'blockTps')),
+    execShare: Number(pick(results, 'execShare').toFixed(3)),
+    treeShare: Number(pick(results, 'treeShare').toFixed(3)),
   };
   console.log(
     `transfers                ${txs} ${vm === 'evm' ? 'ERC-20' : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`,
@@ -231,13 +245,22 @@ async function main(): Promise<void> {
   console.log(`settlement lag           p50 ${summary.settleLagP50Ms} ms, p95 ${summary.settleLagP95Ms} ms`);
   console.log(`proofs                   ${summary.proofsPerMin} per minute`);
   console.log(`block executor           ${summary.execTps} tx/s (parallel executor, the default)`);
+  console.log(
+    `block production         ${summary.blockTps} tx/s of the sequencer's time (executor ${(100 * summary.execShare).toFixed(0)} %, state tree ${(100 * summary.treeShare).toFixed(0)} %)`,
+  );
   if (compare) {
     summary.serialSoftTps = Number(pick(serial, 'softTps').toFixed(1));
     summary.serialExecTps = Math.round(pick(serial, 'execTps'));
     summary.softTpsRatio = Number((summary.softTps / summary.serialSoftTps).toFixed(3));
     summary.execTpsRatio = Number((summary.execTps / summary.serialExecTps).toFixed(3));
-    console.log(`serial executor          soft ${summary.serialSoftTps} tx/s, block executor ${summary.serialExecTps} tx/s`);
-    console.log(`parallel / serial        soft x${summary.softTpsRatio}, block executor x${summary.execTpsRatio}`);
+    summary.serialBlockTps = Math.round(pick(serial, 'blockTps'));
+    summary.blockTpsRatio = Number((summary.blockTps / summary.serialBlockTps).toFixed(3));
+    console.log(
+      `serial executor          soft ${summary.serialSoftTps} tx/s, block executor ${summary.serialExecTps} tx/s, block production ${summary.serialBlockTps} tx/s`,
+    );
+    console.log(
+      `parallel / serial        soft x${summary.softTpsRatio}, block executor x${summary.execTpsRatio}, block production x${summary.blockTpsRatio}`,
+    );
   }
   console.log(JSON.stringify(summary));
 }

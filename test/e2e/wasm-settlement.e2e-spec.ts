@@ -59,6 +59,11 @@ describe('Wasm SPN settling on the mainnet (separate processes, real Postgres, r
     const record = await fx.mainnet.spn<SpnDetails>(fx.devnet.spnId);
     expect(record.lastRoot).toBe(status.stateRoot);
     expect(String(record.lastBatchNo)).toBe(status.lastSettledBatch);
+    // The sequencer's time: every block's whole production, of which execution and the state tree are parts.
+    const execution = status.execution!;
+    expect(execution.txs).toBeGreaterThanOrEqual(TRANSFERS);
+    expect(execution.treeMs).toBeGreaterThan(0);
+    expect(execution.blockMs).toBeGreaterThan(execution.executeMs + execution.treeMs - 1);
 
     // Every stored proof re-verifies under the registered key, and the chunks chain from batch to batch.
     const verifier = await ChunkVerifier.fromKey(record.verificationKey as never);

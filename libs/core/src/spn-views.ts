@@ -29,6 +29,10 @@ export interface SpnExecutionView {
   txs: number;
   /** Time spent in the block executor (ms). */
   executeMs: number;
+  /** Time spent producing blocks in all (ms): reading the mempool, execution, the state tree, the database commit. */
+  blockMs: number;
+  /** Of blockMs, time spent computing the state tree's new root and steps (ms). */
+  treeMs: number;
   parallelBlocks: number;
   serialBlocks: number;
   reexecutions: number;

@@ -24,6 +24,10 @@ export interface ProducedBlock {
   updates: number;
   /** Time the executor took (ms). */
   executeMs: number;
+  /** Time the whole block took (ms): mempool read, execution, state tree, database commit. */
+  blockMs: number;
+  /** Of blockMs, the state tree's plan (new root and steps, ms). */
+  treeMs: number;
   report?: ExecutionReport;
 }
 
@@ -57,6 +61,7 @@ export class BlockProducer {
 
   /** Cuts, executes and commits one block; undefined when the mempool is empty. */
   async produce(): Promise<ProducedBlock | undefined> {
+    const blockStarted = performance.now();
     const rows: { hash: string; kind: string; sender: string; nonce: string; body: unknown; code: Buffer | null }[] = await this.db.query(
       "SELECT hash, kind, sender, nonce, body, code FROM spn_tx WHERE spn_id = $1 AND status = 'pending' ORDER BY seq LIMIT $2",
       [this.spnId, this.maxBlockTxs],
@@ -74,7 +79,9 @@ export class BlockProducer {
     const vmHeader = result.vmHeader ?? null;
 
     const updates = [...result.writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => ({ key, value }));
+    const planStarted = performance.now();
     const plan = await this.tree.plan(updates);
+    const treeMs = performance.now() - planStarted;
     const txHashes = txs.map((t) => t.hash);
     const hash = hashCanonical({ spnId: this.spnId, number, parentHash: head.hash, timeMs, txHashes, stateRoot: plan.newRoot, vmHeader });
 
@@ -121,7 +128,17 @@ export class BlockProducer {
     this.state.apply(result.writes);
     result.afterCommit?.();
     this.head = { number, hash, timeMs, vmHeader, txCount: txs.length };
-    return { number, hash, txCount: txs.length, stateRoot: plan.newRoot, updates: plan.steps.length, executeMs, report: result.report };
+    return {
+      number,
+      hash,
+      txCount: txs.length,
+      stateRoot: plan.newRoot,
+      updates: plan.steps.length,
+      executeMs,
+      blockMs: performance.now() - blockStarted,
+      treeMs,
+      report: result.report,
+    };
   }
 
   private async loadHead(): Promise<Head> {

@@ -69,7 +69,16 @@ export class SpnNode<V extends SpnVm = SpnVm> {
   private registered = false;
   private endpoint = '';
   private acceptedSinceBlock = 0;
-  private readonly execution: ExecutionTotals = { blocks: 0, txs: 0, executeMs: 0, parallelBlocks: 0, serialBlocks: 0, reexecutions: 0 };
+  private readonly execution: ExecutionTotals = {
+    blocks: 0,
+    txs: 0,
+    executeMs: 0,
+    blockMs: 0,
+    treeMs: 0,
+    parallelBlocks: 0,
+    serialBlocks: 0,
+    reexecutions: 0,
+  };
 
   private constructor(
     readonly options: SpnNodeOptions,
@@ -122,7 +131,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
           this.recordExecution(block);
           const how = block.report ? `, ${describeReport(block.report)}` : '';
           logger.log(
-            `block ${block.number}: ${block.txCount} txs in ${block.executeMs.toFixed(1)} ms${how}, ${block.updates} state updates, root ${block.stateRoot}`,
+            `block ${block.number}: ${block.txCount} txs in ${block.executeMs.toFixed(1)} ms${how}, ${block.updates} state updates ` +
+              `(tree ${block.treeMs.toFixed(1)} ms), block ${block.blockMs.toFixed(1)} ms in all, root ${block.stateRoot}`,
           );
         }
         return block !== undefined && block.txCount >= this.options.maxBlockTxs; // a full block: cut the next one at once
@@ -184,6 +194,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     return {
       ...this.execution,
       executeMs: Math.round(this.execution.executeMs * 10) / 10,
+      blockMs: Math.round(this.execution.blockMs * 10) / 10,
+      treeMs: Math.round(this.execution.treeMs * 10) / 10,
       workers: this.options.execution?.workers ?? availableParallelism(),
     };
   }
@@ -193,6 +205,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     t.blocks++;
     t.txs += block.txCount;
     t.executeMs += block.executeMs;
+    t.blockMs += block.blockMs;
+    t.treeMs += block.treeMs;
     if (block.report && block.report.mode !== 'serial') t.parallelBlocks++;
     else t.serialBlocks++;
     t.reexecutions += block.report?.stats?.reexecutions ?? 0;
