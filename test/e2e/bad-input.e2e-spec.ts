@@ -98,6 +98,11 @@ describe('SPN ingress refuses bad input with a clear error and no state change',
       ['unknown plugin', await signWasmCall(alice, domain, { ...transfer, plugin: 'nope' }), /unknown plugin "nope"/],
       ['unknown method', await signWasmCall(alice, domain, { ...transfer, method: 'steal' }), /plugin "token" has no method "steal"/],
       ['gas limit too high', await signWasmCall(alice, domain, { ...transfer, gasLimit: 10n ** 12n }), /gasLimit \d+ exceeds the maximum/],
+      [
+        'declared key too long',
+        await signWasmCall(alice, domain, { ...transfer, writes: ['bal:' + 'x'.repeat(70)] }),
+        /call.writes: a storage key must be 1 to 64 bytes, got 74/,
+      ],
       ['unknown field', { ...(await signWasmCall(alice, domain, transfer)), admin: true }, /unknown field\(s\): admin/],
     ];
     for (const [name, body, reason] of cases) {

@@ -28,8 +28,16 @@ describe('Wasm SPN settling on the mainnet (separate processes, real Postgres, r
       const to = (from + 1 + ((i * 7) % (users.length - 1))) % users.length;
       const amount = BigInt(1 + (i % 5));
       const [a, b] = [users[from].address.toLowerCase(), users[to].address.toLowerCase()];
+      // Every other transfer declares the balances it changes (the token's "bal:<address>" keys).
+      const declared = i % 2 === 0 ? { reads: [], writes: [`bal:${a}`, `bal:${b}`] } : {};
       hashes.push(
-        await spn.call(users[from], { plugin: TOKEN_PLUGIN, method: 'transfer', args: [b, String(amount)], nonce: nonces[from]++ }),
+        await spn.call(users[from], {
+          plugin: TOKEN_PLUGIN,
+          method: 'transfer',
+          args: [b, String(amount)],
+          nonce: nonces[from]++,
+          ...declared,
+        }),
       );
       expected.set(a, expected.get(a)! - amount);
       expected.set(b, expected.get(b)! + amount);

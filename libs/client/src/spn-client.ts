@@ -23,8 +23,15 @@ export class SpnClient {
     readonly domain: WasmDomainOptions,
   ) {}
 
-  /** Signs and sends a plugin call; returns its hash once the node has stored it. */
-  async call(signer: Signer, call: { plugin: string; method: string; args: string[]; nonce: bigint; gasLimit?: bigint }): Promise<string> {
+  /**
+   * Signs and sends a plugin call; returns its hash once the node has stored it. `reads` /
+   * `writes`: optionally, the plugin storage keys the call touches (see WasmCall), which lets a
+   * parallel SPN schedule it without speculating.
+   */
+  async call(
+    signer: Signer,
+    call: { plugin: string; method: string; args: string[]; nonce: bigint; gasLimit?: bigint; reads?: string[]; writes?: string[] },
+  ): Promise<string> {
     const from = (await signer.getAddress()).toLowerCase();
     const signed = await signWasmCall(signer, this.domain, { from, gasLimit: 1_000_000n, ...call });
     return this.send(signed);

@@ -57,6 +57,42 @@ describe('signed Wasm calls', () => {
   });
 });
 
+describe('signed Wasm calls that declare their keys', () => {
+  const declared = { ...call, reads: ['owner'], writes: ['bal:' + call.from, 'bal:' + call.args[0]] };
+
+  it('signs the declaration with the call (type DeclaredCall): verified, hashed apart from the same call without one', async () => {
+    const signed = await signWasmCall(alice, domain, declared);
+    expect(signed.call.writes).toEqual(declared.writes);
+    const verified = verifySignedWasmCall(JSON.parse(JSON.stringify(signed)), domain);
+    expect(verified.call).toEqual(declared);
+    expect(verified.hash).toBe(wasmCallHash(domain, declared));
+    expect(verified.hash).not.toBe(wasmCallHash(domain, call));
+    // One list alone is a declaration too (the other is empty).
+    const writesOnly = verifySignedWasmCall(await signWasmCall(alice, domain, { ...call, writes: ['k'] }), domain);
+    expect(writesOnly.call).toEqual({ ...call, reads: [], writes: ['k'] });
+  });
+
+  it('refuses a declaration changed after signing, added or dropped', async () => {
+    const signed = await signWasmCall(alice, domain, declared);
+    expect(() => verifySignedWasmCall({ ...signed, call: { ...signed.call, writes: ['bal:x'] } }, domain)).toThrow(/bad signature/);
+    const { reads: _r, writes: _w, ...plain } = signed.call;
+    expect(() => verifySignedWasmCall({ ...signed, call: plain }, domain)).toThrow(/bad signature/);
+    const undeclared = await signWasmCall(alice, domain, call);
+    expect(() => verifySignedWasmCall({ ...undeclared, call: { ...undeclared.call, reads: [] } }, domain)).toThrow(/bad signature/);
+  });
+
+  it.each([
+    [{ reads: 'owner' }, /call.reads must be an array of storage keys/],
+    [{ writes: [1] }, /call.writes must be an array of storage keys/],
+    [{ writes: [''] }, /call.writes: a storage key must be 1 to 64 bytes, got 0/],
+    [{ reads: ['x'.repeat(65)] }, /call.reads: a storage key must be 1 to 64 bytes, got 65/],
+    [{ writes: Array.from({ length: 65 }, (_, i) => `k${i}`) }, /call declares 65 storage keys, the limit is 64/],
+  ])('refuses a malformed declaration with the reason (%#)', async (change, reason) => {
+    const signed = await signWasmCall(alice, domain, call);
+    expect(() => verifySignedWasmCall({ ...signed, call: { ...signed.call, ...change } }, domain)).toThrow(reason);
+  });
+});
+
 describe('signed Wasm deployments', () => {
   it('verifies a deployment whose code matches the signed hash, and refuses other code', async () => {
     const code = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);

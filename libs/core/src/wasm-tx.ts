@@ -11,7 +11,19 @@ export interface WasmCall {
   method: string;
   args: string[];
   gasLimit: bigint;
+  /**
+   * Optional declaration of the called plugin's storage keys the call touches (UTF-8 strings, as
+   * `GET /state/:plugin/:key` takes them): `writes` it may write (and read), `reads` it only reads.
+   * Signed with the call (EIP-712 type DeclaredCall). A parallel SPN schedules declared calls from
+   * them instead of speculating; a wrong declaration costs time (the call runs again), never a
+   * different result.
+   */
+  reads?: string[];
+  writes?: string[];
 }
+
+/** Most keys one call may declare (reads and writes together). */
+export const MAX_DECLARED_KEYS = 64;
 
 /** A plugin deployment, as its deployer signs it; the code travels next to it. */
 export interface WasmDeploy {
@@ -34,6 +46,24 @@ export const WASM_CALL_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** The EIP-712 type of a call that declares its keys (WasmCall.reads / writes). */
+export const WASM_DECLARED_CALL_TYPES: Record<string, TypedDataField[]> = {
+  DeclaredCall: [...WASM_CALL_TYPES.Call, { name: 'reads', type: 'string[]' }, { name: 'writes', type: 'string[]' }],
+};
+
+/** Whether a call declares keys (either list present, even empty). */
+function declares(call: WasmCall): boolean {
+  return call.reads !== undefined || call.writes !== undefined;
+}
+
+/** The EIP-712 types and message a call is signed as: Call, or DeclaredCall with both lists. */
+function typedCall(call: WasmCall): { types: Record<string, TypedDataField[]>; message: Record<string, unknown> } {
+  const { from, nonce, plugin, method, args, gasLimit } = call;
+  const message = { from, nonce, plugin, method, args, gasLimit };
+  if (!declares(call)) return { types: WASM_CALL_TYPES, message };
+  return { types: WASM_DECLARED_CALL_TYPES, message: { ...message, reads: call.reads ?? [], writes: call.writes ?? [] } };
+}
+
 export const WASM_DEPLOY_TYPES: Record<string, TypedDataField[]> = {
   Deploy: [
     { name: 'from', type: 'address' },
@@ -52,7 +82,16 @@ export const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export interface SignedWasmCallJson {
   chainId: number;
   spnId: string;
-  call: { from: string; nonce: string; plugin: string; method: string; args: string[]; gasLimit: string };
+  call: {
+    from: string;
+    nonce: string;
+    plugin: string;
+    method: string;
+    args: string[];
+    gasLimit: string;
+    reads?: string[];
+    writes?: string[];
+  };
   signature: string;
 }
 
@@ -90,6 +129,17 @@ function uint64(value: unknown, what: string): bigint {
 function matching(value: unknown, pattern: RegExp, what: string, rule: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidInputError(`${what} must be ${rule}`);
   return value;
+}
+
+/** A declared key list: strings of 1 to 64 bytes (UTF-8), like plugin storage keys. */
+function keyList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((k) => typeof k === 'string'))
+    throw new InvalidInputError(`${what} must be an array of storage keys (strings)`);
+  for (const key of value as string[]) {
+    const size = Buffer.byteLength(key);
+    if (size < 1 || size > 64) throw new InvalidInputError(`${what}: a storage key must be 1 to 64 bytes, got ${size}`);
+  }
+  return value as string[];
 }
 
 function signatureOf(value: unknown): string {
@@ -135,7 +185,7 @@ export function verifySignedWasmCall(value: unknown, domain: WasmDomainOptions):
   onlyKeys(body, ['chainId', 'spnId', 'call', 'signature'], 'request body');
   checkDomain(body, domain);
   const raw = object(body.call, 'call');
-  onlyKeys(raw, ['from', 'nonce', 'plugin', 'method', 'args', 'gasLimit'], 'call');
+  onlyKeys(raw, ['from', 'nonce', 'plugin', 'method', 'args', 'gasLimit', 'reads', 'writes'], 'call');
   if (!Array.isArray(raw.args) || !raw.args.every((a) => typeof a === 'string'))
     throw new InvalidInputError('call.args must be an array of strings');
   const call: WasmCall = {
@@ -146,8 +196,15 @@ export function verifySignedWasmCall(value: unknown, domain: WasmDomainOptions):
     args: raw.args as string[],
     gasLimit: uint64(raw.gasLimit, 'call.gasLimit'),
   };
+  if (raw.reads !== undefined || raw.writes !== undefined) {
+    call.reads = raw.reads === undefined ? [] : keyList(raw.reads, 'call.reads');
+    call.writes = raw.writes === undefined ? [] : keyList(raw.writes, 'call.writes');
+    const count = call.reads.length + call.writes.length;
+    if (count > MAX_DECLARED_KEYS) throw new InvalidInputError(`call declares ${count} storage keys, the limit is ${MAX_DECLARED_KEYS}`);
+  }
   const signature = signatureOf(body.signature);
-  recoverSigner(domain, WASM_CALL_TYPES, call, signature, call.from);
+  const typed = typedCall(call);
+  recoverSigner(domain, typed.types, typed.message, signature, call.from);
   return { hash: wasmCallHash(domain, call), call };
 }
 
@@ -185,16 +242,24 @@ export function wasmCodeHash(code: Uint8Array): string {
 }
 
 export function wasmCallHash(domain: WasmDomainOptions, call: WasmCall): string {
-  return TypedDataEncoder.hash(meshDomain(domain.chainId, domain.spnId), WASM_CALL_TYPES, call);
+  const typed = typedCall(call);
+  return TypedDataEncoder.hash(meshDomain(domain.chainId, domain.spnId), typed.types, typed.message);
 }
 
 /** Client side: signs a call and gives the JSON to post. */
 export async function signWasmCall(signer: Signer, domain: WasmDomainOptions, call: WasmCall): Promise<SignedWasmCallJson> {
-  const signature = await signer.signTypedData(meshDomain(domain.chainId, domain.spnId), WASM_CALL_TYPES, call);
+  const typed = typedCall(call);
+  const signature = await signer.signTypedData(meshDomain(domain.chainId, domain.spnId), typed.types, typed.message);
+  const { reads, writes, ...plain } = call;
   return {
     chainId: domain.chainId,
     spnId: domain.spnId,
-    call: { ...call, nonce: String(call.nonce), gasLimit: String(call.gasLimit) },
+    call: {
+      ...plain,
+      nonce: String(call.nonce),
+      gasLimit: String(call.gasLimit),
+      ...(declares(call) ? { reads: reads ?? [], writes: writes ?? [] } : {}),
+    },
     signature,
   };
 }

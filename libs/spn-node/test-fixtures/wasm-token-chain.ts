@@ -20,13 +20,21 @@ export function examplePluginCode(name: 'token' | 'counter'): Uint8Array {
 }
 
 let seq = 0;
-export function callTx(sender: string, plugin: string, method: string, args: string[], gasLimit = 1_000_000n): MempoolTx {
+/** A call as ingress stores it; `declared`: the storage keys it declares (WasmCall.reads / writes). */
+export function callTx(
+  sender: string,
+  plugin: string,
+  method: string,
+  args: string[],
+  gasLimit = 1_000_000n,
+  declared?: { reads: string[]; writes: string[] },
+): MempoolTx {
   return {
     hash: `0x${(++seq).toString(16).padStart(64, '0')}`,
     kind: 'call',
     sender,
     nonce: 0n,
-    body: { call: { plugin, method, args, gasLimit: String(gasLimit) } },
+    body: { call: { plugin, method, args, gasLimit: String(gasLimit), ...declared } },
     code: null,
   };
 }

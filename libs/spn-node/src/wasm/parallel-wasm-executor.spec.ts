@@ -13,16 +13,42 @@ import { ParallelWasmExecutor } from './parallel-wasm-executor';
 
 const ACCOUNTS = 64;
 
-/** One random tx; `spread` is how many accounts the block's txs draw from (small = contention). */
-const txArb = (spread: number) =>
+/**
+ * One random tx; `spread` is how many accounts the block's txs draw from (small = contention).
+ * `declare`: transfers and mints declare the token keys they touch (some leaving the receiver out).
+ */
+const txArb = (spread: number, declare = false) =>
   fc.oneof(
     {
       weight: 8,
       arbitrary: fc
-        .record({ from: fc.nat(spread - 1), to: fc.nat(spread - 1), amount: fc.integer({ min: 1, max: 2_000_000_000 }) })
-        .map((t) => callTx(accountAddress(t.from), 'token', 'transfer', [accountAddress(t.to), String(t.amount)])),
+        .record({
+          from: fc.nat(spread - 1),
+          to: fc.nat(spread - 1),
+          amount: fc.integer({ min: 1, max: 2_000_000_000 }),
+          partial: fc.boolean(),
+        })
+        .map((t) => {
+          const [from, to] = [accountAddress(t.from), accountAddress(t.to)];
+          const writes = t.partial && t.amount % 4 === 0 ? [`bal:${from}`] : [`bal:${from}`, `bal:${to}`];
+          return callTx(from, 'token', 'transfer', [to, String(t.amount)], 1_000_000n, declare ? { reads: [], writes } : undefined);
+        }),
     },
-    { weight: 2, arbitrary: fc.nat(spread - 1).map((to) => callTx(OWNER, 'token', 'mint', [accountAddress(to), '1000'])) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .nat(spread - 1)
+        .map((to) =>
+          callTx(
+            OWNER,
+            'token',
+            'mint',
+            [accountAddress(to), '1000'],
+            1_000_000n,
+            declare ? { reads: ['owner'], writes: [`bal:${accountAddress(to)}`] } : undefined,
+          ),
+        ),
+    },
     { weight: 2, arbitrary: fc.nat(spread - 1).map((from) => callTx(accountAddress(from), 'counter', 'increment', [])) },
     // reverts: minting as a non-owner; out of gas: a gas limit below the call's cost
     { weight: 1, arbitrary: fc.nat(spread - 1).map((from) => callTx(accountAddress(from), 'token', 'mint', [accountAddress(from), '5'])) },
@@ -35,9 +61,10 @@ const txArb = (spread: number) =>
     { weight: 1, arbitrary: fc.constant(0).map(() => callTx(OWNER, 'token', 'nope', [])) },
   );
 
-const blockArb = fc
-  .record({ spread: fc.constantFrom(1, 2, 8, ACCOUNTS), n: fc.integer({ min: 1, max: 60 }) })
-  .chain(({ spread, n }) => fc.array(txArb(spread), { minLength: n, maxLength: n }));
+const blockArb = (declare = false) =>
+  fc
+    .record({ spread: fc.constantFrom(1, 2, 8, ACCOUNTS), n: fc.integer({ min: 1, max: 60 }) })
+    .chain(({ spread, n }) => fc.array(txArb(spread, declare), { minLength: n, maxLength: n }));
 
 describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
   const executors: ParallelWasmExecutor[] = [];
@@ -45,8 +72,13 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
     await Promise.all(executors.map((e) => e.close()));
   });
 
-  for (const workers of [1, 2, 4]) {
-    it(`${workers} worker(s): random blocks, identical receipts, writes and gas`, async () => {
+  for (const [workers, declare] of [
+    [1, false],
+    [2, false],
+    [4, false],
+    [2, true],
+  ] as const) {
+    it(`${workers} worker(s)${declare ? ', calls declaring their keys (some partly)' : ''}: random blocks, identical receipts, writes and gas`, async () => {
       const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
       const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, {
         workers,
@@ -56,8 +88,9 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       });
       executors.push(parallel);
       const modes = new Map<string, number>();
+      let scheduled = 0;
       await fc.assert(
-        fc.asyncProperty(blockArb, async (txs: MempoolTx[]) => {
+        fc.asyncProperty(blockArb(declare), async (txs: MempoolTx[]) => {
           const block = chain.block();
           const expected = await chain.serial.execute(block, txs, chain.state);
           const got = await parallel.execute(block, txs, chain.state);
@@ -66,6 +99,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
           expect(got.gasUsed).toBe(expected.gasUsed);
           const mode = parallel.parallel.lastReport?.mode ?? '?';
           modes.set(mode, (modes.get(mode) ?? 0) + 1);
+          if (parallel.parallel.lastReport?.stats?.declaredDependencies) scheduled++;
           // Commit through the parallel executor's result (afterCommit keeps the workers in step).
           chain.state.apply(got.writes);
           got.afterCommit?.();
@@ -75,6 +109,9 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       );
       // The parallel path really ran (not only serial fallbacks).
       expect((modes.get('parallel') ?? 0) + (modes.get('parallel+serial-tail') ?? 0)).toBeGreaterThan(60);
+      // With declarations, contended blocks were scheduled from them.
+      if (declare) expect(scheduled).toBeGreaterThan(10);
+      else expect(scheduled).toBe(0);
     }, 300_000);
   }
 
@@ -96,4 +133,48 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
     expect(r2.receipts).toEqual(expected.receipts);
     expect(r2.writes).toEqual(expected.writes);
   });
+
+  it('calls that declare their keys (a hot account): exact declarations never re-execute, partial ones are caught; results identical to serial', async () => {
+    const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
+    const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, {
+      workers: 2,
+      minParallelTxs: 2,
+      contentionBackoff: false,
+      adaptive: false,
+    });
+    executors.push(parallel);
+    const hot = accountAddress(0);
+    // The token keeps balances under "bal:<address>"; every transfer pays the hot account.
+    const transfers = (declare: (i: number) => { reads: string[]; writes: string[] } | undefined) =>
+      Array.from({ length: ACCOUNTS - 1 }, (_, j) => {
+        const from = accountAddress(j + 1);
+        return callTx(from, 'token', 'transfer', [hot, String(1 + j)], 1_000_000n, declare(j));
+      });
+    const run = async (txs: MempoolTx[]) => {
+      const block = chain.block();
+      const expected = await chain.serial.execute(block, txs, chain.state);
+      const got = await parallel.execute(block, txs, chain.state);
+      expect(got.receipts).toEqual(expected.receipts);
+      expect(got.writes).toEqual(expected.writes);
+      expect(got.receipts.every((r) => r.status === 'success')).toBe(true);
+      chain.state.apply(got.writes);
+      got.afterCommit?.();
+      chain.number++;
+      return parallel.parallel.lastReport!;
+    };
+    const exact = await run(transfers((j) => ({ reads: [], writes: [`bal:${accountAddress(j + 1)}`, `bal:${hot}`] })));
+    expect(exact.mode).toBe('parallel');
+    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: ACCOUNTS - 2 });
+    // Every third leaves the hot balance out, every seventh declares nothing: caught by validation.
+    const partial = await run(
+      transfers((j) =>
+        j % 7 === 3
+          ? undefined
+          : { reads: [], writes: j % 3 === 0 ? [`bal:${accountAddress(j + 1)}`] : [`bal:${accountAddress(j + 1)}`, `bal:${hot}`] },
+      ),
+    );
+    expect(partial.stats?.declaredDependencies).toBeGreaterThan(0);
+    const undeclared = await run(transfers(() => undefined));
+    expect(undeclared.stats?.declaredDependencies).toBeUndefined();
+  }, 120_000);
 });

@@ -1,8 +1,9 @@
-import { ParallelExecutor, type ParallelTuning } from '@mesh/executor';
+import { ParallelExecutor, type DeclaredKeys, type ParallelTuning } from '@mesh/executor';
 import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
 import { ParallelExecution } from '../parallel-execution';
 import type { PluginRegistry } from './plugin-registry';
-import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
+import { PluginKeyCache } from './plugin-state-keys';
+import { decodeWasmTx, type SerialWasmExecutor, type WasmTx } from './wasm-executor';
 import {
   assembleWasmBlock,
   WASM_TX_ENGINE_MODULE,
@@ -45,11 +46,18 @@ export class ParallelWasmExecutor implements BlockExecutor {
 
   async execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
     const before = this.parallel.versionOf(state);
-    const decoded = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
+    const wasmTxs = txs.map(decodeWasmTx);
+    const decoded = wasmTxs.map(wasmTxPayload);
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
     const deploys = decoded.some((t) => t.kind === 'deploy');
     const result = await this.parallel.measure(txs.length, async () => {
-      const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined);
+      const results = await this.parallel.run(
+        env,
+        decoded,
+        state,
+        deploys ? 'the block deploys a plugin' : undefined,
+        this.declaredKeys(wasmTxs),
+      );
       return results ? assembleWasmBlock(results) : this.serial.execute(block, txs, state);
     });
     return {
@@ -64,5 +72,21 @@ export class ParallelWasmExecutor implements BlockExecutor {
 
   close(): Promise<void> {
     return this.parallel.close();
+  }
+
+  private readonly keys = new PluginKeyCache();
+
+  /**
+   * The state-tree keys the calls declare (WasmCall.reads / writes: storage keys of the called
+   * plugin, the only state a call can touch), or undefined when no call declares any.
+   */
+  private declaredKeys(txs: readonly WasmTx[]): (DeclaredKeys | undefined)[] | undefined {
+    if (!txs.some((tx) => tx.kind === 'call' && tx.call.writes !== undefined)) return undefined;
+    const treeKey = (plugin: string, key: string) => this.keys.get(plugin, Buffer.from(key, 'utf8').toString('hex'));
+    return txs.map((tx) => {
+      if (tx.kind !== 'call' || tx.call.writes === undefined) return undefined;
+      const { plugin, reads = [], writes } = tx.call;
+      return { reads: reads.map((k) => treeKey(plugin, k)), writes: writes.map((k) => treeKey(plugin, k)) };
+    });
   }
 }

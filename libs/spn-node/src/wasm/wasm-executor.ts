@@ -43,6 +43,10 @@ export function decodeWasmTx(tx: MempoolTx): WasmTx {
     args: (c.args as unknown[]).map(String),
     gasLimit: BigInt(String(c.gasLimit)),
   };
+  if (c.reads !== undefined || c.writes !== undefined) {
+    call.reads = ((c.reads as unknown[] | undefined) ?? []).map(String);
+    call.writes = ((c.writes as unknown[] | undefined) ?? []).map(String);
+  }
   return { hash: tx.hash, kind: 'call', sender: tx.sender, nonce: tx.nonce, call };
 }
 
