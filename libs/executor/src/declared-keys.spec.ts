@@ -3,7 +3,7 @@ import { declaredDependencies } from './declared-keys';
 
 describe('declaredDependencies', () => {
   it('a tx waits for the last earlier tx that declared a write of a key it touches, once per tx', () => {
-    const { deps, edges } = declaredDependencies([
+    const { deps, edges, longestChain } = declaredDependencies([
       { reads: [], writes: [1n, 2n] }, // 0
       { reads: [1n], writes: [3n] }, // 1: reads 1 (tx 0)
       { reads: [5n], writes: [2n, 1n] }, // 2: touches 1 and 2, both last written by tx 0: one edge
@@ -12,6 +12,7 @@ describe('declaredDependencies', () => {
     ]);
     expect(deps).toEqual([undefined, [0], [0], [2, 1], undefined]);
     expect(edges).toBe(4);
+    expect(longestChain).toBe(3); // 0 -> 2 -> 3
   });
 
   it('reads alone create no dependency; a tx never waits for itself; undeclared txs neither wait nor are waited for', () => {
@@ -24,6 +25,8 @@ describe('declaredDependencies', () => {
     ]);
     expect(deps).toEqual([undefined, undefined, undefined, undefined, [3]]);
     expect(edges).toBe(1);
-    expect(declaredDependencies([undefined, undefined])).toEqual({ deps: [undefined, undefined], edges: 0 });
+    expect(declaredDependencies([undefined, undefined])).toEqual({ deps: [undefined, undefined], edges: 0, longestChain: 0 });
+    // One hot key: every tx on one chain.
+    expect(declaredDependencies(Array.from({ length: 5 }, () => ({ reads: [], writes: [7n] }))).longestChain).toBe(5);
   });
 });

@@ -23,10 +23,14 @@ export interface DeclaredKeys {
 export function declaredDependencies(declared: readonly (DeclaredKeys | undefined)[]): {
   deps: (number[] | undefined)[];
   edges: number;
+  /** The most txs on one chain of dependencies (the block cannot take fewer steps than that; 0 without declarations). */
+  longestChain: number;
 } {
   const lastWriter = new Map<bigint, number>();
   const deps: (number[] | undefined)[] = new Array(declared.length);
+  const depth = new Int32Array(declared.length);
   let edges = 0;
+  let longestChain = 0;
   for (let i = 0; i < declared.length; i++) {
     const d = declared[i];
     if (d === undefined) continue;
@@ -39,10 +43,13 @@ export function declaredDependencies(declared: readonly (DeclaredKeys | undefine
     for (const key of d.reads) note(key);
     for (const key of d.writes) note(key);
     for (const key of d.writes) lastWriter.set(key, i);
+    depth[i] = 1;
     if (mine !== undefined) {
       deps[i] = mine;
       edges += mine.length;
+      for (const j of mine) depth[i] = Math.max(depth[i], depth[j] + 1);
     }
+    longestChain = Math.max(longestChain, depth[i]);
   }
-  return { deps, edges };
+  return { deps, edges, longestChain };
 }

@@ -158,7 +158,15 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   for (const workers of [1, 2, 4]) {
     for (const contention of ['some', 'hot', 'chain', 'mixed'] as Contention[]) {
       it(`declared keys, ${workers} worker(s), ${contention} contention: scheduled from the dependencies, identical results; right declarations never re-execute, wrong ones are caught`, async () => {
-        const ex = executor(workers, workers === 2);
+        // Every block scheduled from its declarations, even a chain (see the next test for the default).
+        const ex = kvExecutor({
+          workers,
+          coordinatorExecutes: workers === 2,
+          adaptive: false,
+          minParallelTxs: 1,
+          contentionBackoff: false,
+          minDeclaredParallelism: 0,
+        });
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let scheduled = 0;
@@ -197,18 +205,23 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     }
   }
 
-  it('declared keys: a hot chain runs without a single re-execution, where the optimistic path re-executes', async () => {
+  it('declared keys: a block chained on one hot key runs serially; on four hot keys, in parallel without a single re-execution, where the optimistic path re-executes', async () => {
     const ex = executor(2, false);
     const state = new TestState();
+    const declare = (txs: KvTx[]) => txs.map((tx) => ({ reads: tx.reads, writes: tx.writes }));
     const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 50_000 }));
-    const expected = runKvSerially(hot, state.values).results;
-    const declared = hot.map((tx) => ({ reads: tx.reads, writes: tx.writes }));
-    const out = await ex.run(null, hot, state, declared);
-    expect(out.kind === 'parallel' && out.stats).toMatchObject({ reexecutions: 0, declaredDependencies: 63, mode: 'parallel' });
-    if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(expected);
-    const optimistic = await ex.run(null, hot, state);
+    expect(await ex.run(null, hot, state, declare(hot))).toEqual({
+      kind: 'serial',
+      reason: 'declared keys chain 64 of the 64 txs one after another (parallelism 1.00 < 1.5)',
+    });
+    const four: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(i % 4)], writes: [BigInt(i % 4)], work: 50_000 }));
+    const out = await ex.run(null, four, state, declare(four));
+    expect(out.kind === 'parallel' && out.stats).toMatchObject({ reexecutions: 0, declaredDependencies: 60, mode: 'parallel' });
+    if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(runKvSerially(four, state.values).results);
+    const optimistic = await ex.run(null, four, state);
     expect(optimistic.kind === 'parallel' && optimistic.stats.reexecutions).toBeGreaterThan(0);
-    await expect(ex.run(null, hot, state, declared.slice(1))).rejects.toThrow('declared keys for 63 txs, but the block has 64');
+    await expect(ex.run(null, hot, state, declare(hot).slice(1))).rejects.toThrow('declared keys for 63 txs, but the block has 64');
+    expect(() => kvExecutor({ workers: 1, minDeclaredParallelism: -1 })).toThrow('minDeclaredParallelism must be a number >= 0, got -1');
   });
 
   it('re-executes under contention and says so; none without it', async () => {

@@ -68,6 +68,13 @@ export interface ParallelExecutorOptions {
   warmupTxs?: number;
   /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
   contentionBackoff?: boolean;
+  /**
+   * A block whose declared keys chain its txs so that on average fewer than this many could run
+   * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
+   * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
+   * scheduling it from its dependencies runs it one task after another with a round trip each.
+   */
+  minDeclaredParallelism?: number;
 }
 
 /** The knobs a VM's executor passes through from the node's configuration. */
@@ -83,6 +90,7 @@ export type ParallelTuning = Pick<
   | 'adaptive'
   | 'probeEvery'
   | 'warmupTxs'
+  | 'minDeclaredParallelism'
 >;
 
 export interface RunStats {
@@ -149,6 +157,7 @@ export class ParallelExecutor {
   private readonly maxTaskTxs: number;
   private readonly tasksPerWorker: number;
   private readonly claimMs: number;
+  private readonly minDeclaredParallelism: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -176,6 +185,9 @@ export class ParallelExecutor {
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
     this.claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
+    this.minDeclaredParallelism = options.minDeclaredParallelism ?? 1.5;
+    if (!(this.minDeclaredParallelism >= 0))
+      throw new Error(`minDeclaredParallelism must be a number >= 0, got ${options.minDeclaredParallelism}`);
     if (!(this.claimMs > 0 && this.claimMs <= 1_000)) throw new Error(`claimMs must be in (0, 1000], got ${options.claimMs}`);
     this.speed = new SpeedChoice(options.adaptive !== false, options.probeEvery ?? 16, options.warmupTxs ?? 4_000);
     if (!Number.isInteger(this.tasksPerWorker) || this.tasksPerWorker < 1)
@@ -232,6 +244,12 @@ export class ParallelExecutor {
         reason: `recent blocks were contended (${this.contendedBlocks} in a row); parallel again in ${this.serialBlocksLeft + 1} block(s)`,
       };
     }
+    const graph = declared === undefined ? undefined : declaredDependencies(declared);
+    if (graph !== undefined && graph.longestChain > 0 && n / graph.longestChain < this.minDeclaredParallelism)
+      return {
+        kind: 'serial',
+        reason: `declared keys chain ${graph.longestChain} of the ${n} txs one after another (parallelism ${(n / graph.longestChain).toFixed(2)} < ${this.minDeclaredParallelism})`,
+      };
     if (this.speed.chooseSerial()) return { kind: 'serial', reason: this.speed.describe() };
     this.spawnMissing();
     try {
@@ -261,7 +279,6 @@ export class ParallelExecutor {
     // to counter[1]. After contended blocks, a block first speculates on its first quarter only
     // (see BlockRun.checkProbe). A block whose declared keys make txs depend on others is
     // scheduled from that graph instead: nothing is claimed, every tx is handed out as a task.
-    const graph = declared === undefined ? undefined : declaredDependencies(declared);
     const scheduled = graph !== undefined && graph.edges > 0 ? graph : undefined;
     const counter = new Int32Array(new SharedArrayBuffer(8));
     const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
@@ -543,7 +560,7 @@ class BlockRun {
   private aborts = 0;
   private completed = 0;
   private nextTaskId = 0;
-  private readonly tasks = new Map<number, { start: number; incarnations: number[] }>();
+  private readonly tasks = new Map<number, Task>();
   /** Writes not yet sent to the replicas, with the worker that produced them (it has them already). */
   private readonly outWrites: { from: ExecWorker | undefined; write: ReplicaWrite }[] = [];
   private readonly outEstimates: number[] = [];
@@ -660,7 +677,7 @@ class BlockRun {
     let aborted: { tx: number; incarnation: number; blocking: number } | undefined;
     let failed: string | undefined;
     for (let j = 0; j < task.incarnations.length; j++) {
-      const tx = task.start + j;
+      const tx = taskTx(task, j);
       const incarnation = task.incarnations[j];
       const view = new RecordingView(tx, this.mv, this.committedValue);
       let r: TxResult;
@@ -740,12 +757,20 @@ class BlockRun {
     w.tasks++;
     const taskId = this.nextTaskId++;
     this.tasks.set(taskId, task);
-    w.post({ type: 'exec', blockId: this.blockId, taskId, start: task.start, incarnations: task.incarnations });
+    w.post({
+      type: 'exec',
+      blockId: this.blockId,
+      taskId,
+      start: task.start,
+      incarnations: task.incarnations,
+      ...(task.txs ? { txs: task.txs } : {}),
+    });
     return true;
   }
 
   /** Marks the lowest ready txs (up to a task's size, consecutive) executing; undefined when none is ready. */
-  private claimTask(): { start: number; incarnations: number[] } | undefined {
+  private claimTask(): Task | undefined {
+    if (this.unmet !== undefined) return this.claimScheduled();
     let start = -1;
     for (let i = this.frontier; i < this.n; i++) {
       if (this.status[i] === READY) {
@@ -756,23 +781,44 @@ class BlockRun {
     if (start < 0) return undefined;
     const incarnations: number[] = [];
     const size = this.taskSize(this.n - start);
-    for (let i = start; i < this.n && incarnations.length < size && (this.status[i] === READY || this.joinsTask(i, start)); i++) {
+    for (let i = start; i < this.n && incarnations.length < size && this.status[i] === READY; i++) {
       this.status[i] = EXECUTING;
-      if (this.unmet) this.unmet[i] = 0;
       incarnations.push(this.incarnation[i]);
     }
     return { start, incarnations };
   }
 
   /**
-   * Whether tx i, waiting for txs it declared dependencies on, can run at the end of a task that
-   * starts at `start` (and holds every tx from there to i - 1): the txs it still waits for are
-   * all in that task, so the worker runs them before it, and it reads their writes.
+   * A task of a block scheduled from declared keys: from the lowest ready tx on, in block order,
+   * ready txs (at most this worker's share of those ready now, so that independent chains go to
+   * different workers) and the txs that wait only for txs already executed or in this task: the
+   * worker runs a tx's dependencies before it and reads their writes. Not consecutive in general.
    */
-  private joinsTask(i: number, start: number): boolean {
-    if (this.unmet === undefined || this.unmet[i] === 0 || this.status[i] !== WAITING) return false;
-    for (const d of this.deps![i]!) if (d < start && this.status[d] !== EXECUTED && this.status[d] !== COMMITTED) return false;
-    return true;
+  private claimScheduled(): Task | undefined {
+    const unmet = this.unmet!;
+    const ready = this.readyCount();
+    if (ready === 0) return undefined;
+    const quota = Math.max(1, Math.ceil(ready / this.workers.length));
+    const size = this.taskSize();
+    const txs: number[] = [];
+    const inTask = new Set<number>();
+    let readyTaken = 0;
+    for (let i = this.frontier; i < this.n && txs.length < size; i++) {
+      const st = this.status[i];
+      let joins = false;
+      if (st === READY) joins = readyTaken++ < quota;
+      else if (st === WAITING && unmet[i] > 0) {
+        joins = this.deps![i]!.every((d) => inTask.has(d) || this.status[d] === EXECUTED || this.status[d] === COMMITTED);
+      }
+      if (!joins) continue;
+      this.status[i] = EXECUTING;
+      unmet[i] = 0;
+      txs.push(i);
+      inTask.add(i);
+    }
+    const incarnations = txs.map((i) => this.incarnation[i]);
+    const consecutive = txs[txs.length - 1] - txs[0] === txs.length - 1;
+    return consecutive ? { start: txs[0], incarnations } : { start: txs[0], incarnations, txs };
   }
 
   /** Tx `tx` executed for the first time: the txs that declared a dependency on it may be ready. */
@@ -784,7 +830,7 @@ class BlockRun {
   }
 
   /** Claims the next txs' first executions from the counter, as the workers do (the coordinator's own tasks). */
-  private claimFirst(): { start: number; incarnations: number[] } | undefined {
+  private claimFirst(): Task | undefined {
     const claim = claimTxs(this.counter, this.n, this.n, (start) => this.taskSize(this.n - start));
     if (typeof claim === 'string') return undefined;
     const { start, count: size } = claim;
@@ -842,7 +888,7 @@ class BlockRun {
       if (!this.done && !this.contention) this.dispatch();
       return;
     }
-    let task: { start: number; incarnations: number[] } | undefined;
+    let task: Task | undefined;
     if (msg.claimed !== undefined) {
       // First executions the worker claimed: executing (as incarnation 0) since it claimed them.
       const { start, count } = msg.claimed;
@@ -859,7 +905,7 @@ class BlockRun {
   private report(
     from: ExecWorker | undefined,
     msg: { executed: ExecutedTx[]; aborted?: { tx: number; incarnation: number; blocking: number }; failed?: string },
-    task: { start: number; incarnations: number[] } | undefined,
+    task: Task | undefined,
   ): void {
     if (this.done || this.contention) return; // the block has finished, or its tail runs in this thread
     try {
@@ -883,7 +929,7 @@ class BlockRun {
       // Txs of the task that did not run (it stopped early) are ready again.
       if (task) {
         task.incarnations.forEach((inc, j) => {
-          const i = task.start + j;
+          const i = taskTx(task, j);
           if (this.status[i] === EXECUTING && this.incarnation[i] === inc) this.status[i] = READY;
         });
       }
@@ -1004,6 +1050,15 @@ class BlockRun {
 }
 
 class SerialNeeded extends RunAborted {}
+
+/** A task: txs `start`, `start + 1`, ... or, when not consecutive, the txs listed in `txs` (ascending), each as its incarnation. */
+interface Task {
+  start: number;
+  incarnations: number[];
+  txs?: number[];
+}
+
+const taskTx = (task: Task, j: number): number => (task.txs ? task.txs[j] : task.start + j);
 
 /**
  * Runs txs `from`..n-1 of a block one after another on `engine` (its block already begun), over

@@ -24,8 +24,11 @@ export type ToWorker =
   | { type: 'more'; blockId: number; txs: unknown[] }
   /** Updates of the block's multi-version memory: new writes, and txs now being re-executed. */
   | { type: 'mv'; blockId: number; writes: ReplicaWrite[]; estimates: number[] }
-  /** Execute txs start .. start + incarnations.length - 1, in order, each as the given incarnation. */
-  | { type: 'exec'; blockId: number; taskId: number; start: number; incarnations: number[] }
+  /**
+   * Execute txs start .. start + incarnations.length - 1 (or, when given, the txs listed in `txs`,
+   * ascending), in order, each as the given incarnation.
+   */
+  | { type: 'exec'; blockId: number; taskId: number; start: number; incarnations: number[]; txs?: number[] }
   /**
    * Run the block's first executions by claiming txs from `counter` (a shared Int32Array: [0] the
    * lowest tx no thread has claimed, [1] how far claims may go for now): each worker takes the

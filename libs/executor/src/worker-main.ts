@@ -46,7 +46,7 @@ const committedValue = (key: bigint): bigint => committed.get(key) ?? 0n;
 type Done = Extract<FromWorker, { type: 'done' }>;
 
 /**
- * Runs txs start, start + 1, ... in order, each as the given incarnation, and reports what ran
+ * Runs txs start, start + 1, ... (or those listed in `txs`) in order, each as the given incarnation, and reports what ran
  * (stopping early at a tx that read an ESTIMATE, or that must run serially).
  */
 async function runTxs(
@@ -55,13 +55,14 @@ async function runTxs(
   start: number,
   incarnations: ArrayLike<number>,
   claimed?: Done['claimed'],
+  txs?: readonly number[],
 ): Promise<void> {
   const executed: ExecutedTx[] = [];
   const done = (extra: Partial<Done> = {}) =>
     send({ type: 'done', blockId: taskBlock, taskId, executed: encodeExecuted(executed), ...(claimed ? { claimed } : {}), ...extra });
   if (taskBlock !== blockId) return done({ failed: `task for block ${taskBlock}, worker is on ${blockId}` });
   for (let j = 0; j < incarnations.length; j++) {
-    const tx = start + j;
+    const tx = txs ? txs[j] : start + j;
     const incarnation = incarnations[j];
     // Test hook: a worker dying mid-block (one worker: the first to take the token).
     if (crashPlan !== undefined && tx >= crashPlan.atTx && Atomics.compareExchange(crashPlan.token, 0, 0, 1) === 0) process.exit(70);
@@ -150,7 +151,7 @@ async function handle(msg: ToWorker): Promise<void> {
       for (const tx of msg.estimates) mv.markEstimate(tx);
       return;
     case 'exec':
-      return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations);
+      return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations, undefined, msg.txs);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
       claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };

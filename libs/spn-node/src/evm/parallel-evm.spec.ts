@@ -124,7 +124,7 @@ describe('EvmExecutor: EIP-2930 access lists schedule the parallel block from th
   /** Token.sol's `balanceOf[holder]` slot (the mapping is the 4th state variable: slot 3). */
   const balanceSlot = (holder: string) => keccak256(zeroPadValue(holder, 32) + zeroPadValue(toBeHex(3), 32).slice(2));
 
-  it('ERC-20 transfers to one hot account: exact access lists run without re-executions, partial ones are caught; results identical to serial', async () => {
+  it('ERC-20 transfers to hot accounts: one chain of exact access lists runs serially, four chains in parallel without re-executions, partial lists are caught; results identical to serial', async () => {
     const token = compileFixtures().Token;
     const iface = new Interface(token.abi as never);
     const keys = Array.from({ length: 81 }, (_, i) => testKey(400 + i));
@@ -178,10 +178,16 @@ describe('EvmExecutor: EIP-2930 access lists schedule the parallel block from th
         }),
       ),
     );
-    const hot = keys[0].address;
-    const transfers = (nonce: bigint, list: (s: (typeof senders)[number], i: number) => string[] | undefined) =>
+    // Every transfer pays one of `hots` accounts (one: a single chain; four: four chains).
+    const fourHots = [keys[0].address, ...[1, 2, 3].map((k) => '0x' + String(k).repeat(40))];
+    const transfers = (
+      nonce: bigint,
+      hots: string[],
+      list: (s: (typeof senders)[number], i: number, hot: string) => string[] | undefined,
+    ) =>
       senders.map((s, i) => {
-        const slots = list(s, i);
+        const hot = hots[i % hots.length];
+        const slots = list(s, i, hot);
         return signTx(s, {
           chainId: CHAIN_ID,
           nonce,
@@ -190,20 +196,27 @@ describe('EvmExecutor: EIP-2930 access lists schedule the parallel block from th
           ...(slots ? { accessList: [{ address: tokenAt, storageKeys: slots }] } : {}),
         });
       });
-    // Every tx names both balances it changes: a chain through the hot balance, no speculation.
-    const exact = await run(transfers(0n, (s) => [balanceSlot(s.address), balanceSlot(hot)]));
+    const exactly = (s: (typeof senders)[number], _i: number, hot: string) => [balanceSlot(s.address), balanceSlot(hot)];
+    // One hot account, every tx naming both balances it changes: one chain, which runs serially.
+    const chained = await run(transfers(0n, fourHots.slice(0, 1), exactly));
+    expect(chained).toMatchObject({
+      mode: 'serial',
+      reason: expect.stringMatching(/^declared keys chain 80 of the 80 txs one after another/),
+    });
+    // Four hot accounts: four chains, scheduled side by side without a single re-execution.
+    const exact = await run(transfers(1n, fourHots, exactly));
     expect(exact.mode).toBe('parallel');
-    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: senders.length - 1 });
-    // Every third tx leaves the hot balance out (and every seventh has no list): those run too
+    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: senders.length - 4 });
+    // Every third tx leaves the hot balance out (and every seventh has no list): those may run too
     // early, validation catches them, they run again; the results stay those of serial execution.
     const partial = await run(
-      transfers(1n, (s, i) =>
+      transfers(2n, fourHots, (s, i, hot) =>
         i % 7 === 3 ? undefined : i % 3 === 0 ? [balanceSlot(s.address)] : [balanceSlot(s.address), balanceSlot(hot)],
       ),
     );
     expect(partial.stats?.declaredDependencies).toBeGreaterThan(0);
-    // Without access lists the same load re-executes (the optimistic path).
-    const optimistic = await run(transfers(2n, () => undefined));
+    // Without access lists the same load takes the optimistic path.
+    const optimistic = await run(transfers(3n, fourHots, () => undefined));
     expect(optimistic.stats?.declaredDependencies).toBeUndefined();
   }, 300_000);
 });

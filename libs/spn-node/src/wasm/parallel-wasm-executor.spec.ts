@@ -134,7 +134,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
     expect(r2.writes).toEqual(expected.writes);
   });
 
-  it('calls that declare their keys (a hot account): exact declarations never re-execute, partial ones are caught; results identical to serial', async () => {
+  it('calls that declare their keys (hot accounts): one chain runs serially, four chains in parallel without re-executions, partial declarations are caught; results identical to serial', async () => {
     const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
     const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, {
       workers: 2,
@@ -143,13 +143,15 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       adaptive: false,
     });
     executors.push(parallel);
-    const hot = accountAddress(0);
-    // The token keeps balances under "bal:<address>"; every transfer pays the hot account.
-    const transfers = (declare: (i: number) => { reads: string[]; writes: string[] } | undefined) =>
-      Array.from({ length: ACCOUNTS - 1 }, (_, j) => {
-        const from = accountAddress(j + 1);
-        return callTx(from, 'token', 'transfer', [hot, String(1 + j)], 1_000_000n, declare(j));
+    // The token keeps balances under "bal:<address>"; every transfer pays one of `hots` accounts.
+    const fourHots = [0, 1, 2, 3].map(accountAddress);
+    const transfers = (hots: string[], declare: (j: number, hot: string) => { reads: string[]; writes: string[] } | undefined) =>
+      Array.from({ length: ACCOUNTS - 4 }, (_, j) => {
+        const from = accountAddress(j + 4);
+        const hot = hots[j % hots.length];
+        return callTx(from, 'token', 'transfer', [hot, String(1 + j)], 1_000_000n, declare(j, hot));
       });
+    const exactly = (j: number, hot: string) => ({ reads: [], writes: [`bal:${accountAddress(j + 4)}`, `bal:${hot}`] });
     const run = async (txs: MempoolTx[]) => {
       const block = chain.block();
       const expected = await chain.serial.execute(block, txs, chain.state);
@@ -162,19 +164,23 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       chain.number++;
       return parallel.parallel.lastReport!;
     };
-    const exact = await run(transfers((j) => ({ reads: [], writes: [`bal:${accountAddress(j + 1)}`, `bal:${hot}`] })));
+    // One hot account: one chain, which runs serially.
+    const chained = await run(transfers(fourHots.slice(0, 1), exactly));
+    expect(chained).toMatchObject({ mode: 'serial', reason: expect.stringMatching(/^declared keys chain 60 of the 60 txs/) });
+    // Four: four chains side by side, without a single re-execution.
+    const exact = await run(transfers(fourHots, exactly));
     expect(exact.mode).toBe('parallel');
-    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: ACCOUNTS - 2 });
+    expect(exact.stats).toMatchObject({ reexecutions: 0, declaredDependencies: ACCOUNTS - 8 });
     // Every third leaves the hot balance out, every seventh declares nothing: caught by validation.
     const partial = await run(
-      transfers((j) =>
+      transfers(fourHots, (j, hot) =>
         j % 7 === 3
           ? undefined
-          : { reads: [], writes: j % 3 === 0 ? [`bal:${accountAddress(j + 1)}`] : [`bal:${accountAddress(j + 1)}`, `bal:${hot}`] },
+          : { reads: [], writes: j % 3 === 0 ? [`bal:${accountAddress(j + 4)}`] : [`bal:${accountAddress(j + 4)}`, `bal:${hot}`] },
       ),
     );
     expect(partial.stats?.declaredDependencies).toBeGreaterThan(0);
-    const undeclared = await run(transfers(() => undefined));
+    const undeclared = await run(transfers(fourHots, () => undefined));
     expect(undeclared.stats?.declaredDependencies).toBeUndefined();
   }, 120_000);
 });
