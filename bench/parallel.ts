@@ -1,6 +1,6 @@
 /**
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
- *                           --coordinator on|off --tasks-per-worker N --claim-ms MS --skip-evm --skip-wasm]
+ *                           --coordinator on|off --tasks-per-worker N --claim-ms MS --skip-evm --skip-wasm --skip-declared]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
  * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
@@ -15,9 +15,15 @@
  * (a run's serial and parallel halves are measured back to back). Results are checked equal
  * (receipts and writes) before timing.
  *
+ * Then the declared-keys fast path (unless --skip-declared): every tx to one hot account with
+ * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of
+ * 4 hot accounts without and with them.
+ *
  * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
  * serial tx/s), reexecRateLow, reexecRateHigh (re-executions per tx, the higher of the two VMs),
- * and the tx/s behind them.
+ * the same for the declared loads (evmHighDeclaredRatio, evmHigh4HotRatio,
+ * evmHigh4HotDeclaredRatio, wasm..., reexecRateHighDeclared, reexecRate4HotDeclared), and the tx/s
+ * behind them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { BlockExecution, BlockExecutor, MempoolTx } from '@mesh/spn-node';
@@ -103,22 +109,37 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   };
 }
 
-async function wasmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, tuning: BenchTuning): Promise<Scenario> {
-  const accounts = contention === 'low' ? txsPerBlock * 2 : txsPerBlock + 1;
+/** A scenario's load: contention level, hot accounts at high contention (default 1), declared keys. */
+interface Load {
+  contention: 'low' | 'high';
+  hots?: number;
+  declare?: boolean;
+}
+
+async function wasmScenario(
+  contention: 'low' | 'high',
+  txsPerBlock: number,
+  blocks: number,
+  tuning: BenchTuning,
+  { hots = 1, declare = false }: Omit<Load, 'contention'> = {},
+): Promise<Scenario> {
+  const accounts = contention === 'low' ? txsPerBlock * 2 : txsPerBlock + hots;
   const chain = await WasmTestChain.withToken(accounts);
   const list: MempoolTx[][] = [];
   for (let b = 0; b < blocks; b++) {
     const block: MempoolTx[] = [];
     for (let t = 0; t < txsPerBlock; t++) {
-      // low: tx t moves from account 2t to 2t+1 (disjoint); high: every tx pays the hot account 0.
-      const [from, to] = contention === 'low' ? [2 * t, 2 * t + 1] : [t + 1, 0];
-      block.push(callTx(accountAddress(from), 'token', 'transfer', [accountAddress(to), String(1 + ((b + t) % 5))]));
+      // low: tx t moves from account 2t to 2t+1 (disjoint); high: tx t pays hot account t % hots from account hots + t.
+      const [from, to] = contention === 'low' ? [2 * t, 2 * t + 1] : [hots + t, t % hots];
+      const [a, z] = [accountAddress(from), accountAddress(to)];
+      const declared = declare ? { reads: [], writes: [`bal:${a}`, `bal:${z}`] } : undefined;
+      block.push(callTx(a, 'token', 'transfer', [z, String(1 + ((b + t) % 5))], 1_000_000n, declared));
     }
     list.push(block);
   }
   const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, tuning);
   return {
-    name: `wasm ${contention}`,
+    name: `wasm ${contention}${hots > 1 ? ` ${hots} hot` : ''}${declare ? ' declared' : ''}`,
     blocks: list,
     serial: chain.serial,
     parallel,
@@ -142,15 +163,27 @@ async function main(): Promise<void> {
   };
   const out: Record<string, number> = {};
   const results: Record<string, ScenarioResult> = {};
-  for (const contention of ['low', 'high'] as const) {
-    if (!process.argv.includes('--skip-wasm')) {
-      const s = await wasmScenario(contention, txs, wasmBlocks, tuning);
-      results[`wasm ${contention}`] = await measure(s, runs, warmup);
-      await s.close();
-    }
-    if (!process.argv.includes('--skip-evm')) {
-      const s = await evmScenario(contention, txs, evmBlocks, tuning);
-      results[`evm ${contention}`] = await measure(s, runs, warmup);
+  // The issue's two levels, then the declared-keys fast path: every tx to one hot account with
+  // exact declarations (one chain), and every tx to one of 4 hot accounts without and with them.
+  const loads: Load[] = [
+    { contention: 'low' },
+    { contention: 'high' },
+    ...(process.argv.includes('--skip-declared')
+      ? []
+      : ([
+          { contention: 'high', declare: true },
+          { contention: 'high', hots: 4 },
+          { contention: 'high', hots: 4, declare: true },
+        ] as Load[])),
+  ];
+  for (const load of loads) {
+    for (const vm of ['wasm', 'evm'] as const) {
+      if (process.argv.includes(`--skip-${vm}`)) continue;
+      const s =
+        vm === 'wasm'
+          ? await wasmScenario(load.contention, txs, wasmBlocks, tuning, load)
+          : await evmScenario(load.contention, txs, evmBlocks, tuning, load);
+      results[s.name] = await measure(s, runs, warmup);
       await s.close();
     }
   }
@@ -160,9 +193,10 @@ async function main(): Promise<void> {
   console.log(`this machine: 2 threads of plain JavaScript do ${scaling}x the work of 1 (the ceiling for 2 workers)`);
   for (const [name, r] of Object.entries(results)) {
     console.log(
-      `${name.padEnd(10)} serial ${r.serialTps} tx/s, parallel ${r.parallelTps} tx/s, ratio ${r.ratio}, re-executions per tx ${r.reexecRate}`,
+      `${name.padEnd(22)} serial ${r.serialTps} tx/s, parallel ${r.parallelTps} tx/s, ratio ${r.ratio}, re-executions per tx ${r.reexecRate}`,
     );
-    const key = name.replace(/ (\w)/, (_, c: string) => c.toUpperCase());
+    // "evm high 4 hot declared" -> evmHigh4HotDeclared
+    const key = name.replace(/ (\w)/g, (_, c: string) => c.toUpperCase());
     out[`${key}Ratio`] = r.ratio;
     out[`${key}SerialTps`] = r.serialTps;
     out[`${key}ParallelTps`] = r.parallelTps;
@@ -177,6 +211,8 @@ async function main(): Promise<void> {
       wasmHighRatio: out.wasmHighRatio,
       reexecRateLow: rate('low'),
       reexecRateHigh: rate('high'),
+      reexecRateHighDeclared: rate('high declared'),
+      reexecRate4HotDeclared: rate('high 4 hot declared'),
       ...out,
       workers,
       txsPerBlock: txs,

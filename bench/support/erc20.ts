@@ -20,7 +20,16 @@ export function keyOf(i: number): Key {
 
 const common = spnCommon(CHAIN_ID);
 
-export function sign(key: Key, nonce: bigint, to: string | undefined, data: string, gasLimit: bigint, value = 0n): Uint8Array {
+/** `accessList`: EIP-2930 entries (address, storage slots), declared to the parallel executor. */
+export function sign(
+  key: Key,
+  nonce: bigint,
+  to: string | undefined,
+  data: string,
+  gasLimit: bigint,
+  value = 0n,
+  accessList: { address: string; storageKeys: string[] }[] = [],
+): Uint8Array {
   return createFeeMarket1559Tx(
     {
       chainId: CHAIN_ID,
@@ -31,6 +40,7 @@ export function sign(key: Key, nonce: bigint, to: string | undefined, data: stri
       value,
       maxFeePerGas: 20n * INITIAL_BASE_FEE,
       maxPriorityFeePerGas: 1_000n,
+      accessList: accessList as never,
     },
     { common },
   )

@@ -4,7 +4,7 @@
  * node, every tx is first decoded through the engine (what EvmIngress does: the sender is
  * recovered once and cached), so neither executor pays for recovery.
  */
-import { getCreateAddress, Interface } from 'ethers';
+import { getCreateAddress, Interface, keccak256, toBeHex, zeroPadValue } from 'ethers';
 import { EvmEngine, genesisWrites } from '@mesh/vm-evm';
 import { EvmCodeStore } from '../../libs/spn-node/src/evm/evm-code-store';
 import { EvmExecutor } from '../../libs/spn-node/src/evm/evm-executor';
@@ -16,12 +16,25 @@ import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './erc
 
 const GAS_LIMIT = 1_000_000_000n;
 
-export async function evmScenario(contention: 'low' | 'high', txsPerBlock: number, blocks: number, tuning: BenchTuning): Promise<Scenario> {
+/** Token.sol's `balanceOf[holder]` slot (the mapping is its 4th state variable: slot 3). */
+const balanceSlot = (holder: string) => keccak256(zeroPadValue(holder, 32) + zeroPadValue(toBeHex(3), 32).slice(2));
+
+/**
+ * `hots`: at high contention, how many hot accounts the txs pay in turn (default 1);
+ * `declare`: every transfer carries an exact EIP-2930 access list (its two balance slots).
+ */
+export async function evmScenario(
+  contention: 'low' | 'high',
+  txsPerBlock: number,
+  blocks: number,
+  tuning: BenchTuning,
+  { hots = 1, declare = false }: { hots?: number; declare?: boolean } = {},
+): Promise<Scenario> {
   const token = compileFixtures().Token;
   const iface = new Interface(token.abi as never);
   // low: tx t of a block moves tokens from account 1 + 2t to 2 + 2t (each account in one tx);
-  // high: every tx pays the hot account 0.
-  const accounts = contention === 'low' ? 2 * txsPerBlock + 1 : txsPerBlock + 1;
+  // high: tx t pays hot account t % hots (accounts 0 .. hots - 1) from account hots + t.
+  const accounts = contention === 'low' ? 2 * txsPerBlock + 1 : txsPerBlock + hots;
   const keys = Array.from({ length: accounts }, (_, i) => keyOf(i));
   const owner = keys[0];
   const engine = await EvmEngine.create({ chainId: CHAIN_ID });
@@ -61,13 +74,18 @@ export async function evmScenario(contention: 'low' | 'high', txsPerBlock: numbe
   for (let b = 0; b < blocks; b++) {
     const block: MempoolTx[] = [];
     for (let t = 0; t < txsPerBlock; t++) {
-      const [from, to] = contention === 'low' ? [1 + 2 * t, 2 + 2 * t] : [1 + t, 0];
+      const [from, to] = contention === 'low' ? [1 + 2 * t, 2 + 2 * t] : [hots + t, t % hots];
+      const accessList = declare
+        ? [{ address: tokenAt, storageKeys: [balanceSlot(keys[from].address), balanceSlot(keys[to].address)] }]
+        : [];
       const raw = sign(
         keys[from],
         nonces[from],
         tokenAt,
         iface.encodeFunctionData('transfer', [keys[to].address, BigInt(1 + ((b + t) % 5))]),
         100_000n,
+        0n,
+        accessList,
       );
       engine.decodeRawTx(raw); // ingress: recover the sender once
       block.push(toMempool(raw, seq++));
@@ -76,7 +94,7 @@ export async function evmScenario(contention: 'low' | 'high', txsPerBlock: numbe
   }
   const ctx = blockCtx(number + 1n, vmHeader);
   return {
-    name: `evm ${contention}`,
+    name: `evm ${contention}${hots > 1 ? ` ${hots} hot` : ''}${declare ? ' declared' : ''}`,
     blocks: list,
     serial,
     parallel: parallel as EvmExecutor & { parallel: NonNullable<EvmExecutor['parallel']> },

@@ -112,6 +112,18 @@ export interface EvmTxStep {
   invalid?: 'sender' | 'refused';
 }
 
+/**
+ * `getSenderAddress` hashes the sender's key on every call, and each execution calls it twice
+ * (runBlockTx, runTx), a parallel worker may execute a tx several times (Block-STM
+ * re-executions), and the executor's access-list keys need it too: the address is computed once
+ * per decoded tx. A sender that cannot be recovered keeps throwing. Call before freezing the tx.
+ */
+export function cacheSenderAddress(tx: TypedTransaction): void {
+  const recover = tx.getSenderAddress.bind(tx);
+  let address: Address | undefined;
+  (tx as { getSenderAddress: () => Address }).getSenderAddress = () => (address ??= recover());
+}
+
 export interface DecodedEvmTx {
   tx: TypedTransaction;
   hash: string;
@@ -294,11 +306,14 @@ export class EvmEngine {
     }
     let tx: TypedTransaction;
     try {
-      tx = createTxFromRLP(raw, { common: this.common });
+      tx = createTxFromRLP(raw, { common: this.common, freeze: false });
     } catch (err) {
       const why = cleanMessage(err);
       throw new InvalidInputError(/signature/i.test(why) ? `bad signature: ${why}` : `malformed transaction: ${why}`);
     }
+    cacheSenderAddress(tx);
+    // Frozen as createTxFromRLP leaves it by default: @ethereumjs only uses `cache` (hash, sender key) on frozen txs.
+    Object.freeze(tx);
     if ('chainId' in tx && tx.chainId !== this.chainId) {
       throw new InvalidInputError(`transaction chain id ${tx.chainId} does not match this SPN's chain id ${this.chainId}`);
     }

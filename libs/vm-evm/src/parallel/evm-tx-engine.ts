@@ -21,6 +21,7 @@ import type { VM } from '@ethereumjs/vm';
 import { Account, Address, bytesToUnprefixedHex, createAddressFromString, equalsBytes } from '@ethereumjs/util';
 import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxResult, type TxStateView } from '@mesh/executor';
 import {
+  cacheSenderAddress,
   DEFAULT_HARDFORK,
   EvmEngine,
   spnCommon,
@@ -376,17 +377,6 @@ export class EvmTxEngine implements TxEngine {
     const evm = run.vm.evm as unknown as { transientStorage?: object };
     if (evm.transientStorage !== undefined) evm.transientStorage = new (evm.transientStorage.constructor as new () => object)();
   }
-}
-
-/**
- * `getSenderAddress` hashes the sender's key on every call, and each execution calls it twice
- * (runBlockTx, runTx), while a worker may execute a tx several times (Block-STM re-executions):
- * the address is computed once per decoded tx. A sender that cannot be recovered keeps throwing.
- */
-function cacheSenderAddress(tx: TypedTransaction): void {
-  const recover = tx.getSenderAddress.bind(tx);
-  let address: Address | undefined;
-  (tx as { getSenderAddress: () => Address }).getSenderAddress = () => (address ??= recover());
 }
 
 /**
