@@ -224,18 +224,17 @@ export class ParallelExecutor {
   /**
    * Runs a block's txs. `declared` (optional, per tx): the keys txs declare (EIP-2930 access
    * lists, ...). When they make some txs depend on earlier ones, the block is scheduled from that
-   * dependency graph (see BlockRun) instead of letting the workers claim every tx at once.
+   * dependency graph (see BlockRun) instead of letting the workers claim every tx at once. May be
+   * a function: it is called only when the block is not run serially for another reason.
    */
   async run(
     block: unknown,
     txs: readonly unknown[],
     state: SnapshotState,
-    declared?: readonly (DeclaredKeys | undefined)[],
+    declaredKeys?: DeclaredList | (() => DeclaredList | undefined),
   ): Promise<RunOutcome> {
     if (this.closed) throw new Error('parallel executor is closed');
     const n = txs.length;
-    if (declared !== undefined && declared.length !== n)
-      throw new Error(`declared keys for ${declared.length} txs, but the block has ${n}`);
     if (n < this.minParallelTxs) return { kind: 'serial', reason: `small block (${n} txs < ${this.minParallelTxs})` };
     if (this.serialBlocksLeft > 0) {
       this.serialBlocksLeft--;
@@ -244,13 +243,16 @@ export class ParallelExecutor {
         reason: `recent blocks were contended (${this.contendedBlocks} in a row); parallel again in ${this.serialBlocksLeft + 1} block(s)`,
       };
     }
+    if (this.speed.chooseSerial()) return { kind: 'serial', reason: this.speed.describe() };
+    const declared = typeof declaredKeys === 'function' ? declaredKeys() : declaredKeys;
+    if (declared !== undefined && declared.length !== n)
+      throw new Error(`declared keys for ${declared.length} txs, but the block has ${n}`);
     const graph = declared === undefined ? undefined : declaredDependencies(declared);
     if (graph !== undefined && graph.longestChain > 0 && n / graph.longestChain < this.minDeclaredParallelism)
       return {
         kind: 'serial',
         reason: `declared keys chain ${graph.longestChain} of the ${n} txs one after another (parallelism ${(n / graph.longestChain).toFixed(2)} < ${this.minDeclaredParallelism})`,
       };
-    if (this.speed.chooseSerial()) return { kind: 'serial', reason: this.speed.describe() };
     this.spawnMissing();
     try {
       await Promise.all(this.workers.map((w) => w.ready));
@@ -1050,6 +1052,9 @@ class BlockRun {
 }
 
 class SerialNeeded extends RunAborted {}
+
+/** Per tx of a block, the keys it declares (undefined: none). */
+export type DeclaredList = readonly (DeclaredKeys | undefined)[];
 
 /** A task: txs `start`, `start + 1`, ... or, when not consecutive, the txs listed in `txs` (ascending), each as its incarnation. */
 interface Task {

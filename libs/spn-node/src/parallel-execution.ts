@@ -1,4 +1,4 @@
-import type { DeclaredKeys, ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
+import type { DeclaredList, ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
 import type { StateReader } from './executor';
 
 /** How the last block ran: serially (and why) or in parallel (with re-execution figures). */
@@ -21,14 +21,15 @@ export class ParallelExecution {
 
   /**
    * The ordered per-tx results, or undefined when the block must run serially (lastReport says
-   * why). `declared`: the keys the txs declare, if any (see ParallelExecutor.run).
+   * why). `declared`: the keys the txs declare, if any, or a function computing them when needed
+   * (see ParallelExecutor.run).
    */
   async run(
     block: unknown,
     txs: readonly unknown[],
     state: StateReader,
     serialReason?: string,
-    declared?: readonly (DeclaredKeys | undefined)[],
+    declared?: DeclaredList | (() => DeclaredList | undefined),
   ): Promise<TxResult[] | undefined> {
     const snapshot = asSnapshot(state);
     if (serialReason !== undefined || snapshot === undefined) {

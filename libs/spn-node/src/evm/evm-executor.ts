@@ -265,7 +265,7 @@ export class EvmExecutor implements BlockExecutor {
       txs.map((tx, i) => evmTxPayload(tx, raws[i])),
       state,
       undefined,
-      declaredKeysOf(txs),
+      () => declaredKeysOf(txs),
     );
     if (results) {
       try {

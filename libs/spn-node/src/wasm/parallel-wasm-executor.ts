@@ -51,11 +51,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
     const deploys = decoded.some((t) => t.kind === 'deploy');
     const result = await this.parallel.measure(txs.length, async () => {
-      const results = await this.parallel.run(
-        env,
-        decoded,
-        state,
-        deploys ? 'the block deploys a plugin' : undefined,
+      const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined, () =>
         this.declaredKeys(wasmTxs),
       );
       return results ? assembleWasmBlock(results) : this.serial.execute(block, txs, state);
