@@ -23,6 +23,8 @@ export interface EthBackend {
   call(request: EthCallRequest): Promise<EthCallResult>;
   /** Gas a call needs; throws a code-3 RpcError when it reverts whatever the gas. */
   estimateGas(request: EthCallRequest): Promise<bigint>;
+  /** eth_createAccessList: the EIP-2930 access list a call touches and the gas it uses with it. */
+  createAccessList(request: EthCallRequest): Promise<EthAccessListResult>;
 
   /** Base fee of the next block (what a transaction sent now must at least pay per gas). */
   nextBaseFee(): Promise<bigint>;
@@ -112,8 +114,15 @@ export interface EthCallRequest {
   maxFeePerGas?: bigint;
   maxPriorityFeePerGas?: bigint;
   nonce?: bigint;
-  /** EIP-2930 access list (its intrinsic gas counts in eth_estimateGas). */
+  /** EIP-2930 access list: its intrinsic gas counts, its addresses and slots start warm. */
   accessList?: { address: string; storageKeys: string[] }[];
+}
+
+export interface EthAccessListResult {
+  accessList: { address: string; storageKeys: string[] }[];
+  gasUsed: bigint;
+  /** Why the call fails with that list, when it does. */
+  error?: string;
 }
 
 export interface EthCallResult {

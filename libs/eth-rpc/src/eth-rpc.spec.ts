@@ -190,6 +190,10 @@ class FakeBackend implements EthBackend {
     this.calls.push(request);
     return 21_000n;
   }
+  async createAccessList(request: EthCallRequest) {
+    this.calls.push(request);
+    return { accessList: [{ address: '0x' + '42'.repeat(20), storageKeys: ['0x' + '00'.repeat(31) + '01'] }], gasUsed: 26_000n };
+  }
   async nextBaseFee() {
     return 999_999_000n;
   }
@@ -478,6 +482,16 @@ describe('Ethereum JSON-RPC methods', () => {
     expect(await error('eth_call', { to: token })).toEqual({ code: 3, message: 'execution reverted', data: '0x' });
     backend.callResult = { success: false, returnData: '0x', gasUsed: 30_000n, error: 'out of gas' };
     expect(await error('eth_call', { to: token })).toEqual({ code: -32000, message: 'out of gas' });
+  });
+
+  it('eth_createAccessList: the list and its gas as geth formats them; the call object as parsed', async () => {
+    const before = backend.calls.length;
+    expect(await call('eth_createAccessList', { from: alice.address, to: token, data: '0xa9059cbb' }, 'latest')).toEqual({
+      accessList: [{ address: '0x' + '42'.repeat(20), storageKeys: ['0x' + '00'.repeat(31) + '01'] }],
+      gasUsed: '0x6590',
+    });
+    expect(backend.calls[before]).toEqual({ from: alice.address.toLowerCase(), to: token, data: '0xa9059cbb' });
+    expect((await error('eth_createAccessList', { to: token }, 'earliest')).code).toBe(-32000);
   });
 
   it('fees: gas price = next base fee + tip, priority fee, fee history with rewards', async () => {

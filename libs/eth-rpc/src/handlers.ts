@@ -185,6 +185,17 @@ export function ethRpcMethods(backend: EthBackend, options: EthRpcOptions = {}):
         throw invalidParams('state overrides are not supported');
       return toQuantity(await backend.estimateGas(request));
     }, 'server'),
+    eth_createAccessList: m(async (p) => {
+      const [tx, ref] = positional(p, 1, 2);
+      const request = parseCallRequest(tx, 'transaction');
+      await requireLatest(parseBlockRef(ref, 'block', { allowObject: true, fallback: LATEST }));
+      const result = await backend.createAccessList(request);
+      return {
+        accessList: result.accessList,
+        gasUsed: toQuantity(result.gasUsed),
+        ...(result.error !== undefined ? { error: result.error } : {}),
+      };
+    }, 'server'),
 
     eth_gasPrice: m(async (p) => (none(p), toQuantity((await backend.nextBaseFee()) + (await backend.maxPriorityFeePerGas())))),
     eth_maxPriorityFeePerGas: m(async (p) => (none(p), toQuantity(await backend.maxPriorityFeePerGas()))),

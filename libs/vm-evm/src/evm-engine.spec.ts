@@ -1,4 +1,4 @@
-import { AbiCoder, concat as concatBytesHex, decodeRlp, encodeRlp, getBytes, Interface, keccak256, toBeHex } from 'ethers';
+import { AbiCoder, concat as concatBytesHex, decodeRlp, encodeRlp, getBytes, Interface, keccak256, toBeHex, zeroPadValue } from 'ethers';
 import { createBlob4844Tx, createLegacyTx, type TypedTransaction } from '@ethereumjs/tx';
 import { Bloom } from '@ethereumjs/vm';
 import { hexToBytes, KECCAK256_NULL, bytesToHex } from '@ethereumjs/util';
@@ -353,6 +353,39 @@ describe('EvmEngine', () => {
     expect(await engine.estimateGas({ from: alice.address, to: bob.address, value: 1n }, chain.nextBlock(), chain.state, chain.code)).toBe(
       21_000n,
     );
+  });
+
+  it('eth_createAccessList: the slots a call touches, and the gas a tx with that list uses', async () => {
+    const chain = new Chain();
+    const address = await deployToken(chain);
+    const data = tokenIface.encodeFunctionData('transfer', [carol.address, 3n]);
+    const req = { from: alice.address, to: address, data };
+    const found = await engine.createAccessList(req, chain.nextBlock(), chain.state, chain.code);
+    // Token.sol's balanceOf mapping is slot 3: balanceOf[a] = keccak256(a ‖ 3).
+    const balanceSlot = (holder: string) => keccak256(zeroPadValue(holder, 32) + zeroPadValue(toBeHex(3), 32).slice(2));
+    expect(found.error).toBeUndefined();
+    expect(found.accessList).toEqual([
+      { address: address.toLowerCase(), storageKeys: [balanceSlot(alice.address), balanceSlot(carol.address)].sort() },
+    ]);
+    // The same list given back is where the search ends; a tx sent with it uses exactly that gas.
+    expect(await engine.createAccessList({ ...req, accessList: found.accessList }, chain.nextBlock(), chain.state, chain.code)).toEqual(
+      found,
+    );
+    expect(
+      await engine.estimateGas({ ...req, accessList: found.accessList }, chain.nextBlock(), chain.state, chain.code),
+    ).toBeGreaterThanOrEqual(found.gasUsed);
+    const sent = await chain.run([
+      tx(alice, { type: 1, nonce: chain.nonce(alice.address), to: address, data, gasLimit: 200_000n, accessList: found.accessList }),
+    ]);
+    expect(sent.receipts[0].status).toBe('success');
+    expect(BigInt(sent.receipts[0].gasUsed)).toBe(found.gasUsed);
+    // A call that reverts still lists what it touched, and says why.
+    const failing = await engine.createAccessList({ ...req, from: bob.address }, chain.nextBlock(), chain.state, chain.code);
+    expect(failing.error).toBe('execution reverted: insufficient balance');
+    expect(failing.accessList[0].storageKeys).toContain(balanceSlot(bob.address));
+    await expect(
+      engine.createAccessList({ ...req, accessList: [{ address: '0x12', storageKeys: [] }] }, chain.nextBlock(), chain.state, chain.code),
+    ).rejects.toThrow(/access list address must be 20 bytes/);
   });
 
   it('seeds genesis accounts with code and storage, and reads them back', async () => {

@@ -1,6 +1,13 @@
 import { createBlock, createBlockHeader, type Block } from '@ethereumjs/block';
 import { Common, Hardfork, Mainnet, createCustomCommon, type CustomCrypto } from '@ethereumjs/common';
-import { Capability, createLegacyTx, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx';
+import {
+  Capability,
+  createAccessList2930Tx,
+  createLegacyTx,
+  createTxFromRLP,
+  getMinimumGasLimit,
+  type TypedTransaction,
+} from '@ethereumjs/tx';
 import {
   Address,
   bigIntToBytes,
@@ -142,7 +149,23 @@ export interface EvmCallRequest {
   value?: bigint;
   gas?: bigint;
   gasPrice?: bigint;
+  /** EIP-2930 access list: its intrinsic gas is charged and its addresses and slots start warm. */
+  accessList?: EvmAccessList;
 }
+
+/** An EIP-2930 access list: 0x addresses, each with 0x 32-byte storage slots. */
+export type EvmAccessList = { address: string; storageKeys: string[] }[];
+
+/** eth_createAccessList: the list a call touches and the gas it uses with that list. */
+export interface EvmAccessListResult {
+  accessList: EvmAccessList;
+  gasUsed: bigint;
+  /** Why the call failed with that list (it still lists what it touched). */
+  error?: string;
+}
+
+/** Precompile addresses (0x01 ... 0x11 up to Prague): like the sender and the recipient, listed only with slots. */
+const PRECOMPILES = new Set(Array.from({ length: 0x11 }, (_, i) => (i + 1).toString(16).padStart(40, '0')));
 
 export interface EvmCallResult {
   success: boolean;
@@ -531,13 +554,18 @@ export class EvmEngine {
     block: EvmBlockInput,
     state: EvmStateReader,
     code: CodeSource,
-  ): Promise<EvmCallResult & { spent: bigint }> {
+    reportAccessList = false,
+  ): Promise<EvmCallResult & { spent: bigint; accessList?: EvmAccessList }> {
     const caller = req.from ? parseAddress(req.from, 'from') : createZeroAddress();
     const to = req.to ? parseAddress(req.to, 'to') : undefined;
     const data = hexData(req.data, 'data');
     const value = req.value ?? 0n;
     if (value < 0n) throw new InvalidInputError('value must not be negative');
-    const asTx = createLegacyTx({ to, data, value, gasLimit: gas }, { common: this.common });
+    const list = accessListOf(req.accessList);
+    const asTx =
+      list.length > 0
+        ? createAccessList2930Tx({ to, data, value, gasLimit: gas, accessList: list as never }, { common: this.common })
+        : createLegacyTx({ to, data, value, gasLimit: gas }, { common: this.common });
     const intrinsic = asTx.getIntrinsicGas();
     const minGas = getMinimumGasLimit(asTx, caller);
     if (gas < minGas) {
@@ -546,6 +574,12 @@ export class EvmEngine {
     const sm = new SpnStateManager(state, code, this.keyCache, this.codeCache);
     const vm = await this.newVm(sm);
     const header = this.makeBlock(block, vm);
+    const journal = vm.evm.journal;
+    if (reportAccessList) journal.startReportingAccessList();
+    for (const { address, storageKeys } of list) {
+      journal.addAlwaysWarmAddress(address.slice(2), true);
+      for (const slot of storageKeys) journal.addAlwaysWarmSlot(address.slice(2), slot.slice(2), true);
+    }
     let exec;
     try {
       const res = await vm.evm.runCall({
@@ -567,12 +601,23 @@ export class EvmEngine {
     const refund = min(exec.gasRefund ?? 0n, spent / 5n);
     const used = spent - refund < minGas ? minGas : spent - refund;
     const error = exec.exceptionError?.error;
-    const result: EvmCallResult & { spent: bigint } = {
+    const result: EvmCallResult & { spent: bigint; accessList?: EvmAccessList } = {
       success: error === undefined,
       returnData: bytesToHex(exec.returnValue),
       gasUsed: used,
       spent,
     };
+    if (reportAccessList) {
+      // As geth's access-list tracer: every touched slot; an address without slots unless it is the sender, the recipient or a precompile.
+      const skip = new Set([caller.toString().slice(2), ...(to ? [to.toString().slice(2)] : []), ...PRECOMPILES]);
+      result.accessList = [...(journal.accessList ?? new Map<string, Set<string>>())]
+        .filter(([address, slots]) => slots.size > 0 || !skip.has(address))
+        .map(([address, slots]) => ({
+          address: '0x' + address,
+          storageKeys: [...slots].map((slot) => '0x' + slot.padStart(64, '0')).sort(),
+        }))
+        .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    }
     if (error !== undefined) {
       result.error = error;
       const reason = error === 'revert' ? decodeRevertReason(exec.returnValue) : undefined;
@@ -607,6 +652,27 @@ export class EvmEngine {
       else lo = mid;
     }
     return hi;
+  }
+
+  /**
+   * eth_createAccessList, as geth does it: run the call, take what it touched as the list, run it
+   * again with that list (its addresses and slots warm, its intrinsic gas charged), until the list
+   * no longer changes (at most 5 runs). The gas used is that of the last run, with the list.
+   * `req.accessList` is where the search starts.
+   */
+  async createAccessList(req: EvmCallRequest, block: EvmBlockInput, state: EvmStateReader, code: CodeSource): Promise<EvmAccessListResult> {
+    const gas = req.gas ?? this.maxTxGas(block.gasLimit);
+    let list = accessListOf(req.accessList);
+    for (let run = 1; ; run++) {
+      const r = await this.runMessage({ ...req, accessList: list }, gas, block, state, code, true);
+      const same = JSON.stringify(r.accessList) === JSON.stringify(list);
+      if (same || run === 5) {
+        const out: EvmAccessListResult = { accessList: r.accessList!, gasUsed: r.gasUsed };
+        if (!r.success) out.error = r.revertReason ? `execution reverted: ${r.revertReason}` : (r.error ?? 'execution failed');
+        return out;
+      }
+      list = r.accessList!;
+    }
   }
 
   // --- reads for JSON-RPC ---------------------------------------------------------------------
@@ -656,6 +722,27 @@ function rawChainId(raw: Uint8Array, type: number): bigint | null | undefined {
 }
 
 const NO_CODE: CodeSource = { get: async () => undefined };
+
+/** An access list checked and normalised (lowercase, addresses 20 bytes, slots 32 bytes, sorted as createAccessList lists them). */
+function accessListOf(list: EvmAccessList | undefined): EvmAccessList {
+  if (list === undefined) return [];
+  return list
+    .map(({ address, storageKeys }) => {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address))
+        throw new InvalidInputError(`access list address must be 20 bytes of 0x hex, got ${JSON.stringify(address)}`);
+      return {
+        address: address.toLowerCase(),
+        storageKeys: storageKeys
+          .map((slot) => {
+            if (!/^0x[0-9a-fA-F]{1,64}$/.test(slot))
+              throw new InvalidInputError(`access list storage key must be up to 32 bytes of 0x hex, got ${JSON.stringify(slot)}`);
+            return '0x' + slot.slice(2).toLowerCase().padStart(64, '0');
+          })
+          .sort(),
+      };
+    })
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
 
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b;

@@ -6,6 +6,7 @@ import {
   executionReverted,
   orderedTrieRoot,
   serverError,
+  type EthAccessListResult,
   type EthBackend,
   type EthBlock,
   type EthCallRequest,
@@ -303,13 +304,15 @@ export class SpnEthBackend implements EthBackend {
     return this.engine.call(toEvmCall(request), await this.pendingBlock(), this.state, this.code);
   }
 
+  async createAccessList(request: EthCallRequest): Promise<EthAccessListResult> {
+    return this.engine.createAccessList(toEvmCall(request), await this.pendingBlock(), this.state, this.code);
+  }
+
   async estimateGas(request: EthCallRequest): Promise<bigint> {
     const block = await this.pendingBlock();
     const req = toEvmCall(request);
-    // The engine runs calls without access lists: add their intrinsic gas (EIP-2930: 2,400 per address, 1,900 per key).
-    const accessListGas = (request.accessList ?? []).reduce((gas, e) => gas + 2_400n + 1_900n * BigInt(e.storageKeys.length), 0n);
     try {
-      return (await this.engine.estimateGas(req, block, this.state, this.code)) + accessListGas;
+      return await this.engine.estimateGas(req, block, this.state, this.code);
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
       // Show why, as geth does: a revert with its data (code 3), otherwise the failure.
@@ -508,6 +511,7 @@ function toEvmCall(r: EthCallRequest): EvmCallRequest {
   if (r.data !== undefined) call.data = r.data;
   if (r.value !== undefined) call.value = r.value;
   if (r.gas !== undefined) call.gas = r.gas;
+  if (r.accessList !== undefined) call.accessList = r.accessList;
   const price = r.gasPrice ?? r.maxFeePerGas;
   if (price !== undefined) call.gasPrice = price;
   return call;

@@ -194,10 +194,30 @@ describe('EVM SPN: ethers v6', () => {
     expect(receipt.status).toBe(1);
     expect(receipt.logs).toHaveLength(1);
     expect(await token.getFunction('balanceOf')(a1.address)).toBe(250n);
+
     const events = await token.queryFilter(token.filters.Transfer(a0.address), 0, 'latest');
     expect(events.map((e) => (e as any).args.map(String))).toEqual([[a0.address, a1.address, '250']]);
     const minted = await token.queryFilter(token.filters.Transfer('0x0000000000000000000000000000000000000000'), 0, 'latest');
     expect(minted.map((e) => (e as any).args.map(String))).toEqual([['0x0000000000000000000000000000000000000000', a0.address, '1000000']]);
+
+    // eth_createAccessList: the list a transfer touches; sent with it (EIP-2930), the tx uses exactly the gas it reported.
+    const data = token.interface.encodeFunctionData('transfer', [Wallet.createRandom().address, 5n]);
+    const created = (await provider.send('eth_createAccessList', [{ from: a0.address, to: await token.getAddress(), data }, 'latest'])) as {
+      accessList: { address: string; storageKeys: string[] }[];
+      gasUsed: string;
+    };
+    expect(created.accessList).toEqual([{ address: (await token.getAddress()).toLowerCase(), storageKeys: expect.any(Array) }]);
+    expect(created.accessList[0].storageKeys).toHaveLength(2); // the two balances
+    const withList = await new Wallet(a0.privateKey, provider).sendTransaction({
+      type: 1,
+      to: await token.getAddress(),
+      data,
+      accessList: created.accessList,
+      gasLimit: BigInt(created.gasUsed),
+    });
+    const listed = await withList.wait();
+    expect(listed!.status).toBe(1);
+    expect(listed!.gasUsed).toBe(BigInt(created.gasUsed));
 
     const poor = token.connect(new Wallet(a2.privateKey, provider)) as Contract;
     await expect(poor.getFunction('transfer').staticCall(a1.address, 1n)).rejects.toMatchObject({
