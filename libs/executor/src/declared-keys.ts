@@ -14,18 +14,21 @@ export interface DeclaredKeys {
   writes: readonly bigint[];
 }
 
+export interface DependencyGraph {
+  /** Per tx, the earlier txs it waits for (undefined: none). */
+  deps: (number[] | undefined)[];
+  edges: number;
+  /** The most txs on one chain of dependencies (the block cannot take fewer steps than that; 0 without declarations). */
+  longestChain: number;
+}
+
 /**
  * Per tx, the earlier txs it must wait for: tx i depends on tx j < i when j declared a write of a
  * key i declared (as a read or a write), and only on the last such j per key (that one waits for
  * the earlier writers of the key in turn). A tx without a declaration (undefined) neither waits nor
  * is waited for: it takes the optimistic path. `edges` counts the dependencies in all.
  */
-export function declaredDependencies(declared: readonly (DeclaredKeys | undefined)[]): {
-  deps: (number[] | undefined)[];
-  edges: number;
-  /** The most txs on one chain of dependencies (the block cannot take fewer steps than that; 0 without declarations). */
-  longestChain: number;
-} {
+export function declaredDependencies(declared: readonly (DeclaredKeys | undefined)[]): DependencyGraph {
   const lastWriter = new Map<bigint, number>();
   const deps: (number[] | undefined)[] = new Array(declared.length);
   const depth = new Int32Array(declared.length);

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
 import { isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
 import { claimTxs } from './claims';
-import { declaredDependencies, type DeclaredKeys } from './declared-keys';
+import { declaredDependencies, type DeclaredKeys, type DependencyGraph } from './declared-keys';
 import { MVMemory, RecordingView } from './mv-memory';
 import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
@@ -553,6 +553,8 @@ class BlockRun {
   private readonly unmet: Int32Array | undefined;
   private readonly dependents: Map<number, number[]> | undefined;
   private readonly deps: (number[] | undefined)[] | undefined;
+  /** Dependencies scheduled (RunStats.declaredDependencies). */
+  private readonly declaredEdges: number | undefined;
   /** Executed txs that read a key: re-validated when the key's value changes below them. */
   private readonly readers = new Map<bigint, number[]>();
   /** Txs waiting for a tx to be re-executed (they read its ESTIMATE). */
@@ -594,7 +596,7 @@ class BlockRun {
      * a value about to change. A wrong declaration only costs what the optimistic path costs:
      * validation catches the read and the tx runs again.
      */
-    scheduled?: { deps: (number[] | undefined)[]; edges: number },
+    scheduled?: DependencyGraph,
   ) {
     this.forwarding = forwardFromStart || scheduled !== undefined;
     this.n = txs.length;
@@ -618,8 +620,6 @@ class BlockRun {
       });
     }
   }
-
-  private readonly declaredEdges: number | undefined;
 
   execute(): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve) => {

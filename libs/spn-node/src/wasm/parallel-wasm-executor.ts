@@ -71,8 +71,6 @@ export class ParallelWasmExecutor implements BlockExecutor {
   }
 
   private readonly keys = new PluginKeyCache();
-  /** Tree keys of declared storage keys by plugin and key text (spares the hex conversion of PluginKeyCache's id). */
-  private readonly declaredTreeKeys = new Map<string, bigint>();
 
   /**
    * The state-tree keys the calls declare (WasmCall.reads / writes: storage keys of the called
@@ -80,16 +78,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
    */
   private declaredKeys(txs: readonly WasmTx[]): (DeclaredKeys | undefined)[] | undefined {
     if (!txs.some((tx) => tx.kind === 'call' && tx.call.writes !== undefined)) return undefined;
-    const treeKey = (plugin: string, key: string) => {
-      const id = plugin + '\u0000' + key;
-      let k = this.declaredTreeKeys.get(id);
-      if (k === undefined) {
-        if (this.declaredTreeKeys.size >= 65_536) this.declaredTreeKeys.clear();
-        k = this.keys.get(plugin, Buffer.from(key, 'utf8').toString('hex'));
-        this.declaredTreeKeys.set(id, k);
-      }
-      return k;
-    };
+    const treeKey = (plugin: string, key: string) => this.keys.get(plugin, Buffer.from(key, 'utf8').toString('hex'));
     return txs.map((tx) => {
       if (tx.kind !== 'call' || tx.call.writes === undefined) return undefined;
       const { plugin, reads = [], writes } = tx.call;
