@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeclaredKeys } from './declared-keys';
 import type { TxResult } from './engine';
-import { ParallelExecutor, SpeedChoice, type ParallelTuning, type RunOutcome, type SnapshotState } from './parallel-executor';
+import {
+  MAX_CONTENTION_BACKOFF,
+  ParallelExecutor,
+  SpeedChoice,
+  type ParallelTuning,
+  type RunOutcome,
+  type SnapshotState,
+} from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
 
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
@@ -126,12 +133,14 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
+        let split = 0;
         await fc.assert(
           fc.asyncProperty(blockArb(contention), async (txs) => {
             const expected = runKvSerially(txs, state.values);
             const out = await ex.run(null, txs, state);
             expect(out.kind, out.kind === 'serial' ? out.reason : '').toBe('parallel');
             if (out.kind !== 'parallel') return;
+            if (out.stats.split) split++;
             // Every tx's output and writes, and the block's net writes, equal serial execution's.
             expect(out.results.map((r) => r.output)).toEqual(expected.results);
             expect(mergedWrites(out.results)).toEqual(expected.writes);
@@ -144,6 +153,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
           { numRuns: 150 },
         );
         expect(blocks).toBe(150);
+        // Without the coordinator executing, blocks after a conflict-free one take the split first pass.
+        if (!coordinator) expect(split).toBeGreaterThan(0);
+        else expect(split).toBe(0);
       }, 120_000);
     }
   }
@@ -238,8 +250,65 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(outHot.kind === 'parallel' && outHot.stats.reexecutions).toBeGreaterThan(0);
   });
 
+  describe('split first pass', () => {
+    const disjoint = (n: number, base = 1000): KvTx[] =>
+      Array.from({ length: n }, (_, i) => ({ reads: [BigInt(base + 2 * i)], writes: [BigInt(base + 2 * i + 1)], work: 2_000 }));
+
+    it('a block whose pieces do not touch each other runs as one piece per worker, one message each way, no re-execution', async () => {
+      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false });
+      const state = new TestState();
+      const txs = disjoint(50);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0, split: { pieces: 4 } });
+      expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+    });
+
+    it('a piece that read what an earlier piece wrote runs again here with the rest; the next block takes the Block-STM path, with no back-off', async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+      const state = new TestState();
+      // Tx 30 (second piece) reads key 5, which tx 3 (first piece) writes.
+      const txs = disjoint(40);
+      txs[3] = { reads: [1n], writes: [5n] };
+      txs[30] = { reads: [5n], writes: [7n] };
+      const expected = runKvSerially(txs, state.values);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.stats).toMatchObject({
+        mode: 'parallel+serial-tail',
+        serialFrom: 20,
+        reexecutions: 20,
+        split: { pieces: 2, conflictAt: 20 },
+      });
+      expect(out.results.map((r) => r.output)).toEqual(expected.results);
+      expect(mergedWrites(out.results)).toEqual(expected.writes);
+      const next = await ex.run(null, disjoint(40, 5000), state);
+      expect(next.kind === 'parallel' && next.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
+      expect(next.kind === 'parallel' && next.stats.split).toBeUndefined(); // Block-STM after a conflict
+      const third = await ex.run(null, disjoint(40, 9000), state);
+      expect(third.kind === 'parallel' && third.stats.split).toMatchObject({ pieces: 2 }); // split again after a clean block
+      expect(third.kind === 'parallel' && third.stats.split?.conflictAt).toBeUndefined();
+    });
+
+    it('a serial-only tx in a piece sends the block to the serial executor', async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+      const txs = disjoint(20);
+      txs[15] = { ...txs[15], serialOnly: true };
+      expect(await ex.run(null, txs, new TestState())).toMatchObject({ kind: 'serial', reason: 'tx 15: kv tx marked serial-only' });
+    });
+
+    it('off (splitFirst: false): every block takes the Block-STM path', async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: false });
+      const out = await ex.run(null, disjoint(20), new TestState());
+      expect(out.kind === 'parallel' && out.stats.split).toBeUndefined();
+    });
+  });
+
   it('after a contended block, the next ones run serially (1, 2, 4, ... blocks), then parallel is tried again', async () => {
-    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+    // The Block-STM path's policy (the split first pass, which would take the first hot block, is tested below).
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: false });
     const state = new TestState();
     const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
     const cold: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
@@ -258,7 +327,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         skip--;
         return 'backoff';
       }
-      if (mode === 'parallel+serial-tail') skip = Math.min(32, 2 ** contended++);
+      if (mode === 'parallel+serial-tail') skip = Math.min(MAX_CONTENTION_BACKOFF, 2 ** contended++);
       else contended = 0;
       return mode;
     });
@@ -401,12 +470,21 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(out).toMatchObject({ kind: 'serial', reason: 'small block (1 txs < 8)' });
   });
 
-  for (const [coordinator, atTx] of [
-    [false, 17],
-    [true, 0],
+  for (const [coordinator, atTx, splitFirst] of [
+    [false, 17, true],
+    [false, 17, false],
+    [true, 0, false],
   ] as const) {
-    it(`a worker that dies mid-block (tx ${atTx}${coordinator ? ', the coordinator executing too' : ''}): the block goes serial, nothing is half-applied, the next block runs in parallel again`, async () => {
-      const ex = executor(2, coordinator);
+    const how = coordinator ? ', the coordinator executing too' : splitFirst ? ', split first pass' : ', Block-STM path';
+    it(`a worker that dies mid-block (tx ${atTx}${how}): the block goes serial, nothing is half-applied, the next block runs in parallel again`, async () => {
+      const ex = kvExecutor({
+        workers: 2,
+        coordinatorExecutes: coordinator,
+        adaptive: false,
+        minParallelTxs: 1,
+        contentionBackoff: false,
+        splitFirst,
+      });
       const state = new TestState();
       state.apply(new Map([[1n, 11n]]));
       // Conflict-free, so no tx moves to the main thread's serial tail. The first worker to start

@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
-import { isDependencyAbort, type TxEngine, type TxResult, type TxStateView } from './engine';
+import { isDependencyAbort, type TxEngine, type TxResult } from './engine';
 import { claimTxs } from './claims';
 import { declaredDependencies, type DeclaredKeys, type DependencyGraph } from './declared-keys';
 import { MVMemory, RecordingView } from './mv-memory';
 import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
+import { runInOrder, SerialNeeded } from './in-order';
+import { runSplitBlock } from './split-block';
 
 /** Committed state as the executor reads it: values, every entry (worker snapshots), and a version that moves on every commit. */
 export interface SnapshotState {
@@ -69,6 +71,15 @@ export interface ParallelExecutorOptions {
   /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
   contentionBackoff?: boolean;
   /**
+   * Split first pass (default true): when the last block run in the workers had no conflict (and
+   * this one is no probe, has no declared dependencies, and the coordinator does not execute),
+   * the block is cut into one contiguous piece per worker, each run straight through against
+   * committed state, one message each way (split-block.ts); a piece that read what an earlier
+   * piece wrote runs again in this thread, with the rest of the block, and the next block takes
+   * the Block-STM path. Off: every block takes the Block-STM path.
+   */
+  splitFirst?: boolean;
+  /**
    * A block whose declared keys chain its txs so that on average fewer than this many could run
    * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
    * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
@@ -87,6 +98,7 @@ export type ParallelTuning = Pick<
   | 'tasksPerWorker'
   | 'coordinatorExecutes'
   | 'contentionBackoff'
+  | 'splitFirst'
   | 'adaptive'
   | 'probeEvery'
   | 'warmupTxs'
@@ -105,6 +117,12 @@ export interface RunStats {
   serialFrom?: number;
   /** Dependencies between txs from their declared keys, when the block was scheduled from them (see `run`). */
   declaredDependencies?: number;
+  /**
+   * The block ran as a split first pass (see `splitFirst`): its pieces, the slowest piece's time
+   * in its worker (ms, set-up and messages not included), and the first tx run again in this
+   * thread after a conflict.
+   */
+  split?: { pieces: number; slowestPieceMs: number; conflictAt?: number };
 }
 
 export type RunOutcome =
@@ -123,6 +141,15 @@ const NEW = 5;
 /** Txs a probe block (the first after contended ones) speculates on at least before it decides (see BlockRun.checkProbe). */
 const PROBE_MIN_TXS = 32;
 
+/**
+ * Most blocks run serially after contended ones before a probe (see learnContention). A probe of
+ * a load still on a hot key costs one to two serial blocks' time (measured: Wasm blocks of 200
+ * transfers, 8.5-13 ms against ~4 ms serially, once 39 ms): at 64 blocks 1.5-3 % of the time (at 32,
+ * probes showed in most 20-block bench runs and took the Wasm hot-key ratio to 0.81-0.84). The
+ * price: a load that stops being contended runs serially (correctly) for up to 64 blocks more.
+ */
+export const MAX_CONTENTION_BACKOFF = 64;
+
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
 
@@ -135,8 +162,6 @@ interface TxRecord {
   reads: bigint[];
   result: TxResult;
 }
-
-class RunAborted extends Error {}
 
 /**
  * The engine-agnostic parallel executor (Block-STM style). Txs of a block run optimistically in
@@ -284,6 +309,16 @@ export class ParallelExecutor {
     const scheduled = graph !== undefined && graph.edges > 0 ? graph : undefined;
     const counter = new Int32Array(new SharedArrayBuffer(8));
     const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
+    const split =
+      this.options.splitFirst !== false &&
+      !this.lastBlockConflicted &&
+      !probing &&
+      scheduled === undefined &&
+      this.options.coordinatorExecutes !== true;
+    if (split) {
+      this.sendRest(blockId, txs, first);
+      return this.finishBlock(await runSplitBlock(this, blockId, block, txs, state, this.workers));
+    }
     counter[1] = probing ? Math.max(Math.min(n, PROBE_MIN_TXS), Math.ceil(n / 4)) : n;
     if (scheduled !== undefined) counter[0] = n;
     else
@@ -297,10 +332,7 @@ export class ParallelExecutor {
           claimMs: this.claimMs,
         });
       }
-    for (let at = first, size = 2 * first; at < n; at += size, size *= 2) {
-      const more = serialize({ type: 'more', blockId, txs: txs.slice(at, at + size) } satisfies ToWorker);
-      for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
-    }
+    this.sendRest(blockId, txs, first);
     const local = this.options.coordinatorExecutes === true ? await this.localEngine() : undefined;
     if (local) await local.beginBlock(block, txs);
     const outcome = await new BlockRun(
@@ -317,6 +349,19 @@ export class ParallelExecutor {
       this.lastBlockConflicted,
       scheduled,
     ).execute();
+    return this.finishBlock(outcome);
+  }
+
+  /** The block's txs from `first` on, to every worker, in pieces twice as big each time (each serialised once for all). */
+  private sendRest(blockId: number, txs: readonly unknown[], first: number): void {
+    for (let at = first, size = 2 * first; at < txs.length; at += size, size *= 2) {
+      const more = serialize({ type: 'more', blockId, txs: txs.slice(at, at + size) } satisfies ToWorker);
+      for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
+    }
+  }
+
+  /** What the next blocks learn from this one: whether it had conflicts, and whether speculation collapsed. */
+  private finishBlock(outcome: RunOutcome): RunOutcome {
     this.lastBlockConflicted = (outcome.stats?.reexecutions ?? 0) > 0;
     this.learnContention(outcome);
     return outcome;
@@ -334,14 +379,17 @@ export class ParallelExecutor {
 
   /**
    * After a block whose speculation collapsed (it ended with a serial tail), the next blocks are
-   * run serially by the VM (no worker round trips at all): 1, 2, 4, ... up to 32 blocks, then
-   * parallel is tried again. A block that runs in parallel to the end resets this.
+   * run serially by the VM (no worker round trips at all): 1, 2, 4, ... up to
+   * MAX_CONTENTION_BACKOFF blocks, then parallel is tried again. A block that runs in parallel to
+   * the end resets this.
    */
   private learnContention(outcome: RunOutcome): void {
     if (this.options.contentionBackoff === false) return;
+    // A split pass that met a conflict says nothing about Block-STM's speculation: the next block takes that path.
+    if (outcome.stats?.split !== undefined) return;
     if (outcome.kind === 'parallel' && outcome.stats.mode === 'parallel+serial-tail') {
       this.contendedBlocks++;
-      this.serialBlocksLeft = Math.min(32, 2 ** (this.contendedBlocks - 1));
+      this.serialBlocksLeft = Math.min(MAX_CONTENTION_BACKOFF, 2 ** (this.contendedBlocks - 1));
     } else if (outcome.kind === 'parallel') {
       this.contendedBlocks = 0;
     }
@@ -1051,8 +1099,6 @@ class BlockRun {
   }
 }
 
-class SerialNeeded extends RunAborted {}
-
 /** Per tx of a block, the keys it declares (undefined: none). */
 export type DeclaredList = readonly (DeclaredKeys | undefined)[];
 
@@ -1064,32 +1110,3 @@ interface Task {
 }
 
 const taskTx = (task: Task, j: number): number => (task.txs ? task.txs[j] : task.start + j);
-
-/**
- * Runs txs `from`..n-1 of a block one after another on `engine` (its block already begun), over
- * committed state plus `prefix` (the results of txs 0..from-1). Throws SerialNeeded for a
- * serial-only tx.
- */
-async function runInOrder(
-  engine: TxEngine,
-  state: SnapshotState,
-  n: number,
-  from: number,
-  prefix: readonly TxResult[],
-): Promise<TxResult[]> {
-  const overlay = new Map<bigint, bigint>();
-  for (const r of prefix) {
-    for (const [k, v] of r.writes) overlay.set(k, v);
-    if (r.shared !== undefined) engine.receive?.(r.shared);
-  }
-  const view: TxStateView = { get: (key) => overlay.get(key) ?? state.get(key) };
-  const out: TxResult[] = [];
-  for (let i = from; i < n; i++) {
-    const r = await engine.executeTx(i, view);
-    if (r.serialOnly !== undefined) throw new SerialNeeded(`tx ${i}: ${r.serialOnly}`);
-    for (const [k, v] of r.writes) overlay.set(k, v);
-    if (r.shared !== undefined) engine.receive?.(r.shared);
-    out.push(r);
-  }
-  return out;
-}

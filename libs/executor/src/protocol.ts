@@ -40,6 +40,12 @@ export type ToWorker =
    * own measured time per tx.
    */
   | { type: 'claim'; blockId: number; counter: SharedArrayBuffer; workers: number; claimMs: number }
+  /**
+   * The split first pass (see split-block.ts): run txs start .. end - 1 straight through as
+   * incarnation 0, each reading the piece's earlier writes, else committed state (not the
+   * multi-version memory), and report them ('done' with `piece`) in one message.
+   */
+  | { type: 'piece'; blockId: number; start: number; end: number }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
@@ -142,6 +148,11 @@ export type FromWorker =
       executed: ExecutedBatch;
       /** A first-execution claim (see 'claim'): txs start .. start + count - 1, of which `executed` ran (taskId is -1). */
       claimed?: { start: number; count: number };
+      /**
+       * A piece of the split first pass: its txs, the keys it read from committed state (not
+       * written earlier in the piece), and how long its txs took here (ms; set-up and messages not included).
+       */
+      piece?: { start: number; end: number; committedReads: bigint[]; loopMs: number };
       /** Set when the task stopped at a tx that read an ESTIMATE of tx `blocking`. */
       aborted?: { tx: number; incarnation: number; blocking: number };
       /** Set when the engine failed (a host failure): the block is run serially. */

@@ -6,7 +6,7 @@
  */
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory } from './engine';
+import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
 import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
@@ -64,8 +64,7 @@ async function runTxs(
   for (let j = 0; j < incarnations.length; j++) {
     const tx = txs ? txs[j] : start + j;
     const incarnation = incarnations[j];
-    // Test hook: a worker dying mid-block (one worker: the first to take the token).
-    if (crashPlan !== undefined && tx >= crashPlan.atTx && Atomics.compareExchange(crashPlan.token, 0, 0, 1) === 0) process.exit(70);
+    crashIfPlanned(tx);
     const view = new RecordingView(tx, mv, committedValue);
     try {
       const r = await engine.executeTx(tx, view);
@@ -81,6 +80,51 @@ async function runTxs(
   }
   done();
 }
+
+/** Test hook: a worker dying mid-block (one worker: the first to take the token). */
+function crashIfPlanned(tx: number): void {
+  if (crashPlan !== undefined && tx >= crashPlan.atTx && Atomics.compareExchange(crashPlan.token, 0, 0, 1) === 0) process.exit(70);
+}
+
+/**
+ * A piece of the split first pass (ToWorker 'piece'): txs start .. end - 1 in order, each over the
+ * piece's earlier writes, else committed state (not the multi-version memory); reported in one
+ * message with the keys read from committed state. Stops at a tx that must run serially (the
+ * coordinator then gives up the block).
+ */
+async function runPiece(pieceBlock: number, start: number, end: number): Promise<void> {
+  const executed: ExecutedTx[] = [];
+  const committedReads: bigint[] = [];
+  const piece = { start, end, committedReads, loopMs: 0 };
+  const done = (extra: Partial<Done> = {}) =>
+    send({ type: 'done', blockId: pieceBlock, taskId: -1, executed: encodeExecuted(executed), piece, ...extra });
+  if (pieceBlock !== blockId) return done({ failed: `piece of block ${pieceBlock}, worker is on ${blockId}` });
+  const written = new Map<bigint, bigint>();
+  const view: TxStateView = {
+    get(key) {
+      const own = written.get(key);
+      if (own !== undefined) return own;
+      committedReads.push(key);
+      return committed.get(key) ?? 0n;
+    },
+  };
+  const began = performance.now();
+  for (let tx = start; tx < end; tx++) {
+    crashIfPlanned(tx);
+    try {
+      const r = await engine.executeTx(tx, view);
+      executed.push(executedTx(tx, 0, NO_READS, r));
+      for (const [k, v] of r.writes) written.set(k, v);
+      if (r.shared !== undefined) engine.receive?.(r.shared);
+      if (r.serialOnly !== undefined) break;
+    } catch (err) {
+      return done({ failed: (err as Error)?.stack ?? String(err) });
+    }
+  }
+  piece.loopMs = performance.now() - began;
+  done();
+}
+const NO_READS: bigint[] = [];
 
 /** The block's first executions this worker claims from the shared counter (see ToWorker 'claim'). */
 interface Claiming {
@@ -152,6 +196,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'exec':
       return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations, undefined, msg.txs);
+    case 'piece':
+      return runPiece(msg.blockId, msg.start, msg.end);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
       claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };
