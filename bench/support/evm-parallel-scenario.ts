@@ -11,7 +11,7 @@ import { EvmExecutor } from '../../libs/spn-node/src/evm/evm-executor';
 import type { MempoolTx } from '../../libs/spn-node/src/executor';
 import { StateCache } from '../../libs/spn-node/src/state-cache';
 import { compileFixtures } from '../../libs/vm-evm/test-fixtures/solidity';
-import type { BenchTuning, Scenario } from '../parallel';
+import { splitBound, type BenchTuning, type Scenario } from '../parallel';
 import { blockCtx, CHAIN_ID, COINBASE, ETH, keyOf, sign, toMempool } from './erc20';
 
 const GAS_LIMIT = 1_000_000_000n;
@@ -28,7 +28,7 @@ export async function evmScenario(
   txsPerBlock: number,
   blocks: number,
   tuning: BenchTuning,
-  { hots = 1, declare = false }: { hots?: number; declare?: boolean } = {},
+  { hots = 1, declare = false, split = false }: { hots?: number; declare?: boolean; split?: boolean } = {},
 ): Promise<Scenario> {
   const token = compileFixtures().Token;
   const iface = new Interface(token.abi as never);
@@ -42,7 +42,12 @@ export async function evmScenario(
   const state = new StateCache();
   state.apply(genesisWrites(Object.fromEntries(keys.map((k) => [k.address, { balance: 1_000n * ETH }]))).writes);
   const serial = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT });
-  const parallel = new EvmExecutor(engine, code, { coinbase: COINBASE, gasLimit: GAS_LIMIT, parallel: tuning });
+  // split: every block through the split first pass (the bound: see bench/parallel.ts).
+  const parallel = new EvmExecutor(engine, code, {
+    coinbase: COINBASE,
+    gasLimit: GAS_LIMIT,
+    parallel: split ? splitBound(tuning) : tuning,
+  });
 
   let number = 0n;
   let vmHeader: Record<string, unknown> | null = null;
@@ -94,7 +99,7 @@ export async function evmScenario(
   }
   const ctx = blockCtx(number + 1n, vmHeader);
   return {
-    name: `evm ${contention}${hots > 1 ? ` ${hots} hot` : ''}${declare ? ' declared' : ''}`,
+    name: `evm ${contention}${hots > 1 ? ` ${hots} hot` : ''}${declare ? ' declared' : ''}${split ? ' split' : ''}`,
     blocks: list,
     serial,
     parallel: parallel as EvmExecutor & { parallel: NonNullable<EvmExecutor['parallel']> },
