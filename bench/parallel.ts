@@ -19,10 +19,11 @@
  * The low-contention loads also run as a bound (unless --skip-split): the executor's split first
  * pass on every block, with the adaptive choice off. Each block is cut into one piece per worker,
  * each piece runs straight through against committed state, one message each way (no
- * multi-version memory, no per-tx report). No worker-thread executor does much better on these
- * loads with this VM on this machine; "the slowest piece's own time alone" goes further and
- * leaves out block set-up and messages too (the bound if they cost nothing). So they show how much
- * of the gap to the goals is the executor's and how much the machine's.
+ * multi-version memory, no per-tx report): about what two worker threads can do with the least
+ * coordination (for EVM transfers the claims balance the workers a few % better). "The slowest
+ * piece's own time alone" leaves out block set-up and messages too: what the two workers'
+ * execution itself allows on this machine. So they show how much of the gap to the goals is the
+ * executor's and how much the machine's.
  *
  * Then the declared-keys fast path (unless --skip-declared): every tx to one hot account with
  * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of

@@ -104,10 +104,11 @@ function kvExecutor(options: ParallelTuning): ParallelExecutor {
   return ex;
 }
 
-function executor(workers: number, coordinatorExecutes = true): ParallelExecutor {
+function executor(workers: number, coordinatorExecutes = true, splitFirst = false): ParallelExecutor {
   return kvExecutor({
     workers,
     coordinatorExecutes,
+    splitFirst,
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
@@ -118,18 +119,20 @@ afterAll(async () => {
 });
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
-  for (const [workers, coordinator] of [
-    [1, true],
-    [2, true],
-    [4, true],
-    [1, false],
-    [2, false],
-    [4, false],
+  for (const [workers, coordinator, splitFirst] of [
+    [1, true, false],
+    [2, true, false],
+    [4, true, false],
+    [1, false, false],
+    [2, false, false],
+    [4, false, false],
+    [2, false, true],
+    [4, false, true],
   ] as const) {
     for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
-      const who = coordinator ? ' + the coordinator' : ' only';
+      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}`;
       it(`${workers} worker(s)${who}, ${contention} contention: identical results, block after block`, async () => {
-        const ex = executor(workers, coordinator);
+        const ex = executor(workers, coordinator, splitFirst);
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
@@ -153,8 +156,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
           { numRuns: 150 },
         );
         expect(blocks).toBe(150);
-        // Without the coordinator executing, blocks after a conflict-free one take the split first pass.
-        if (!coordinator) expect(split).toBeGreaterThan(0);
+        // With the split first pass on, blocks after a conflict-free one take it (the first block does).
+        if (splitFirst) expect(split).toBeGreaterThan(0);
         else expect(split).toBe(0);
       }, 120_000);
     }
@@ -255,7 +258,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       Array.from({ length: n }, (_, i) => ({ reads: [BigInt(base + 2 * i)], writes: [BigInt(base + 2 * i + 1)], work: 2_000 }));
 
     it('a block whose pieces do not touch each other runs as one piece per worker, one message each way, no re-execution', async () => {
-      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false });
+      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false, splitFirst: true });
       const state = new TestState();
       const txs = disjoint(50);
       const out = await ex.run(null, txs, state);
@@ -266,7 +269,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     });
 
     it('a piece that read what an earlier piece wrote runs again here with the rest; the next block takes the Block-STM path, with no back-off', async () => {
-      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
       const state = new TestState();
       // Tx 30 (second piece) reads key 5, which tx 3 (first piece) writes.
       const txs = disjoint(40);
@@ -293,14 +296,14 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     });
 
     it('a serial-only tx in a piece sends the block to the serial executor', async () => {
-      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
       const txs = disjoint(20);
       txs[15] = { ...txs[15], serialOnly: true };
       expect(await ex.run(null, txs, new TestState())).toMatchObject({ kind: 'serial', reason: 'tx 15: kv tx marked serial-only' });
     });
 
-    it('off (splitFirst: false): every block takes the Block-STM path', async () => {
-      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: false });
+    it('off (the default): every block takes the Block-STM path', async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
       const out = await ex.run(null, disjoint(20), new TestState());
       expect(out.kind === 'parallel' && out.stats.split).toBeUndefined();
     });

@@ -71,12 +71,14 @@ export interface ParallelExecutorOptions {
   /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
   contentionBackoff?: boolean;
   /**
-   * Split first pass (default true): when the last block run in the workers had no conflict (and
+   * Split first pass (default false): when the last block run in the workers had no conflict (and
    * this one is no probe, has no declared dependencies, and the coordinator does not execute),
    * the block is cut into one contiguous piece per worker, each run straight through against
    * committed state, one message each way (split-block.ts); a piece that read what an earlier
    * piece wrote runs again in this thread, with the rest of the block, and the next block takes
-   * the Block-STM path. Off: every block takes the Block-STM path.
+   * the Block-STM path. It pays where per-tx messages and bookkeeping cost much against a tx
+   * (Wasm transfers of ~20 µs: the Wasm SPN turns it on); where txs are long and uneven (EVM, ~1
+   * ms) the claims balance the workers better (a piece's block waits for its slowest piece).
    */
   splitFirst?: boolean;
   /**
@@ -310,7 +312,7 @@ export class ParallelExecutor {
     const counter = new Int32Array(new SharedArrayBuffer(8));
     const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
     const split =
-      this.options.splitFirst !== false &&
+      this.options.splitFirst === true &&
       !this.lastBlockConflicted &&
       !probing &&
       scheduled === undefined &&
