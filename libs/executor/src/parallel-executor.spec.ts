@@ -239,6 +239,48 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(() => kvExecutor({ workers: 1, minDeclaredParallelism: -1 })).toThrow('minDeclaredParallelism must be a number >= 0, got -1');
   });
 
+  it('declared keys: after a chained block the next ones run serially without mapping their keys (back-off), then the declarations are looked at again', async () => {
+    const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
+    const state = new TestState();
+    const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n] }));
+    let computed = 0;
+    const declared = () => {
+      computed++;
+      return hot.map((tx) => ({ reads: tx.reads, writes: tx.writes }));
+    };
+    const reasons: string[] = [];
+    for (let b = 0; b < 5; b++) {
+      const out = await ex.run(null, hot, state, declared);
+      reasons.push(out.kind === 'serial' ? out.reason.split(' (')[0] : out.kind);
+    }
+    // Chain, back-off 1 block, chain again, back-off 2 blocks.
+    expect(reasons).toEqual([
+      'declared keys chain 64 of the 64 txs one after another',
+      'recent blocks were contended',
+      'declared keys chain 64 of the 64 txs one after another',
+      'recent blocks were contended',
+      'recent blocks were contended',
+    ]);
+    expect(computed).toBe(2);
+    // Four hot keys: scheduled in parallel once the back-off is over.
+    for (let b = 0; b < 4; b++) await ex.run(null, hot, state, declared);
+    const four: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(i % 4)], writes: [BigInt(i % 4)] }));
+    let out = await ex.run(
+      null,
+      four,
+      state,
+      four.map((tx) => ({ reads: tx.reads, writes: tx.writes })),
+    );
+    for (let b = 0; out.kind === 'serial' && b < 64; b++)
+      out = await ex.run(
+        null,
+        four,
+        state,
+        four.map((tx) => ({ reads: tx.reads, writes: tx.writes })),
+      );
+    expect(out.kind === 'parallel' && out.stats).toMatchObject({ reexecutions: 0, mode: 'parallel' });
+  });
+
   it('re-executes under contention and says so; none without it', async () => {
     const ex = executor(2);
     const state = new TestState();
