@@ -150,9 +150,12 @@ async function claimNext(c: Claiming): Promise<'ran' | 'wait' | 'drained'> {
   if (c.blockId !== blockId) return 'drained';
   // Sized to take about claimMs, and small towards the end of the block so the workers finish together.
   const bySpeed = msPerTx === undefined ? 4 : Math.round(c.claimMs / msPerTx);
-  const claim = claimTxs(c.counter, txCount, blockTxs.length, (start) =>
-    Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((txCount - start) / (2 * c.workers)))),
-  );
+  // Towards the end of what may be claimed now: the block's end, or a probe block's first part
+  // (one worker taking that part whole would find no conflict in a contended load).
+  const claim = claimTxs(c.counter, txCount, blockTxs.length, (start) => {
+    const end = Math.min(txCount, Atomics.load(c.counter, 1));
+    return Math.max(1, Math.min(MAX_CLAIM, bySpeed, Math.ceil((end - start) / (2 * c.workers))));
+  });
   if (typeof claim === 'string') return claim;
   const { start, count } = claim;
   const began = performance.now();
