@@ -313,7 +313,6 @@ export class ParallelExecutor {
     // (see BlockRun.checkProbe). A block whose declared keys make txs depend on others is
     // scheduled from that graph instead: nothing is claimed, every tx is handed out as a task.
     const scheduled = graph !== undefined && graph.edges > 0 ? graph : undefined;
-    const counter = new Int32Array(new SharedArrayBuffer(8));
     const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
     const split =
       this.options.splitFirst === true &&
@@ -325,6 +324,7 @@ export class ParallelExecutor {
       this.sendRest(blockId, txs, first);
       return this.finishBlock(await runSplitBlock(this, blockId, block, txs, state, this.workers));
     }
+    const counter = new Int32Array(new SharedArrayBuffer(8));
     counter[1] = probing ? Math.max(Math.min(n, PROBE_MIN_TXS), Math.ceil(n / 4)) : n;
     if (scheduled !== undefined) counter[0] = n;
     else
@@ -390,7 +390,6 @@ export class ParallelExecutor {
    * the end resets this.
    */
   private learnContention(outcome: RunOutcome): void {
-    if (this.options.contentionBackoff === false) return;
     // A split pass that met a conflict says nothing about Block-STM's speculation: the next block takes that path.
     if (outcome.stats?.split !== undefined) return;
     if (outcome.kind === 'parallel' && outcome.stats.mode === 'parallel+serial-tail') this.backOff();
