@@ -21,6 +21,17 @@ export const BUILT_APPS = {
 
 export type AppName = keyof typeof BUILT_APPS;
 
+/**
+ * Node flags per app. An SPN's main thread runs blocks serially when the parallel executor does
+ * not take them, with the young generation its execution workers get (libs/executor
+ * `workerYoungGenerationMb`, 64 MB semi-spaces): engines allocate much per tx that dies young.
+ */
+export const NODE_FLAGS: Record<AppName, readonly string[]> = {
+  mainnet: [],
+  spn: ['--max-semi-space-size=64'],
+  postgres: [],
+};
+
 /** Fails with a clear message when the apps have not been built. */
 export function assertAppsBuilt(): void {
   for (const entry of Object.values(BUILT_APPS)) {
@@ -49,7 +60,7 @@ export class NodeProcess {
     args: string[] = [],
   ) {
     const base = options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' };
-    this.child = spawn(process.execPath, [BUILT_APPS[app], ...args], {
+    this.child = spawn(process.execPath, [...NODE_FLAGS[app], BUILT_APPS[app], ...args], {
       cwd: REPO_ROOT,
       env: { ...base, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

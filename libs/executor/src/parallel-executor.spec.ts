@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeclaredKeys } from './declared-keys';
@@ -6,6 +7,7 @@ import type { TxResult } from './engine';
 import {
   MAX_CONTENTION_BACKOFF,
   ParallelExecutor,
+  WORKER_YOUNG_GENERATION_MB,
   SpeedChoice,
   type ParallelTuning,
   type RunOutcome,
@@ -507,7 +509,21 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(() => kvExecutor({ workers: 1, warmupTxs: 1.5 })).toThrow(/warmupTxs/);
     expect(() => kvExecutor({ workers: 1, claimMs: 0 })).toThrow('claimMs must be in (0, 1000], got 0');
     expect(() => kvExecutor({ workers: 1, claimMs: Number.NaN })).toThrow(/claimMs/);
+    expect(() => kvExecutor({ workers: 1, workerYoungGenerationMb: 2 })).toThrow(
+      'workerYoungGenerationMb must be an integer from 3 to 3072, got 2',
+    );
   });
+
+  it(`workers get a young generation of workerYoungGenerationMb (default ${WORKER_YOUNG_GENERATION_MB} MB)`, async () => {
+    const limits = async (tuning: ParallelTuning) => {
+      const ex = kvExecutor({ workers: 1, ...tuning });
+      await ex.start();
+      const workers = (ex as unknown as { workers: { thread: Worker }[] }).workers;
+      return workers.map((w) => w.thread.resourceLimits?.maxYoungGenerationSizeMb);
+    };
+    expect(await limits({})).toEqual([WORKER_YOUNG_GENERATION_MB]);
+    expect(await limits({ workerYoungGenerationMb: 96 })).toEqual([96]);
+  }, 60_000);
 
   it('small blocks run serially (below minParallelTxs)', async () => {
     const ex = kvExecutor({ workers: 2, minParallelTxs: 8 });

@@ -25,6 +25,18 @@ export interface ParallelExecutorOptions {
   localEngine: () => Promise<TxEngine> | TxEngine;
   /** Worker threads; default the number of cores. */
   workers?: number;
+  /**
+   * Each worker's young generation (MB; V8's new space: two semi-spaces of a third each, and
+   * large new objects), default WORKER_YOUNG_GENERATION_MB (192: 64 MB semi-spaces; V8's own
+   * default for a worker is 48). An engine allocates a lot per tx that dies young (an EVM
+   * transfer: receipts, bigints, byte arrays); a small new space is scavenged often, and a
+   * scavenge in a worker gets no help while both cores run workers (a serial run's scavenges use
+   * V8's helper threads on the idle core). Measured on bench:parallel's EVM transfers: 1.06x-1.10x
+   * with the defaults against 1.42x-1.56x in the same rounds; 128 and 256 MB semi-spaces did
+   * worse (see the executor README). Run the main thread with the same size (`node
+   * --max-semi-space-size=64`: the node's scripts do) so the serial path gets it too.
+   */
+  workerYoungGenerationMb?: number;
   /** Blocks with fewer txs run serially (no worker round trips); default 64. */
   minParallelTxs?: number;
   /** Most txs in one re-execution task (or one claim of the coordinator's own); default 32. Workers size their claims themselves (`claimMs`). */
@@ -94,6 +106,7 @@ export interface ParallelExecutorOptions {
 export type ParallelTuning = Pick<
   ParallelExecutorOptions,
   | 'workers'
+  | 'workerYoungGenerationMb'
   | 'minParallelTxs'
   | 'maxTaskTxs'
   | 'claimMs'
@@ -152,6 +165,9 @@ const PROBE_MIN_TXS = 32;
  */
 export const MAX_CONTENTION_BACKOFF = 64;
 
+/** Default `workerYoungGenerationMb`: 64 MB semi-spaces, as `node --max-semi-space-size=64` gives the main thread. */
+export const WORKER_YOUNG_GENERATION_MB = 192;
+
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
 
@@ -185,6 +201,7 @@ export class ParallelExecutor {
   private readonly tasksPerWorker: number;
   private readonly claimMs: number;
   private readonly minDeclaredParallelism: number;
+  private readonly youngGenerationMb: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -208,6 +225,9 @@ export class ParallelExecutor {
     this.workerCount = options.workers ?? availableParallelism();
     if (!Number.isInteger(this.workerCount) || this.workerCount < 1)
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
+    this.youngGenerationMb = options.workerYoungGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
+    if (!Number.isInteger(this.youngGenerationMb) || this.youngGenerationMb < 3 || this.youngGenerationMb > 3_072)
+      throw new Error(`workerYoungGenerationMb must be an integer from 3 to 3072, got ${options.workerYoungGenerationMb}`);
     this.minParallelTxs = options.minParallelTxs ?? 64;
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
@@ -444,6 +464,7 @@ export class ParallelExecutor {
           },
         },
         this.options.hostHandler,
+        { maxYoungGenerationSizeMb: this.youngGenerationMb },
       );
       this.workers.push(w);
     }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Answers a worker engine's `host.request(kind, arg)` on the main thread. */
@@ -48,13 +48,20 @@ export class ExecWorker {
     engineOptions: unknown,
     events: WorkerEvents,
     private readonly hostHandler: HostHandler | undefined,
+    resourceLimits?: ResourceLimits,
   ) {
     const entry = workerModulePath(__dirname, 'worker-main');
     const ts = entry.endsWith('.ts') || engineModule.endsWith('.ts');
     // From TypeScript sources (tests, tsx scripts) the worker registers tsx's require hook first.
     this.thread = ts
-      ? new Worker(TS_BOOTSTRAP, { eval: true, workerData: { engineModule, engineOptions, entry }, stdout: false, stderr: false })
-      : new Worker(entry, { workerData: { engineModule, engineOptions }, stdout: false, stderr: false });
+      ? new Worker(TS_BOOTSTRAP, {
+          eval: true,
+          workerData: { engineModule, engineOptions, entry },
+          stdout: false,
+          stderr: false,
+          resourceLimits,
+        })
+      : new Worker(entry, { workerData: { engineModule, engineOptions }, stdout: false, stderr: false, resourceLimits });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (msg: FromWorker) => {
         if (msg.type === 'ready') resolve();

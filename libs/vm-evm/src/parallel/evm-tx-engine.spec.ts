@@ -8,7 +8,8 @@
  * says so only for the documented reasons (a tx touched the fee recipient; a tx that ran would
  * not have fitted the block's remaining gas).
  */
-import type { TypedTransaction } from '@ethereumjs/tx';
+import { deserialize, serialize } from 'node:v8';
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import { bytesToHex } from '@ethereumjs/util';
 import { Interface } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { DependencyAbort, type EngineHost, type TxResult, type TxStateView } fro
 import { MapCode, MapState, signTx, testKey, type TestKey } from '../../test-fixtures/harness';
 import { CHAIN_ID, learn, prng, randomTx, type World } from '../../test-fixtures/random-txs';
 import { compileFixtures } from '../../test-fixtures/solidity';
-import { EvmEngine, INITIAL_BASE_FEE, type EvmBlockInput, type EvmBlockResult } from '../evm-engine';
+import { DEFAULT_HARDFORK, EvmEngine, INITIAL_BASE_FEE, spnCommon, type EvmBlockInput, type EvmBlockResult } from '../evm-engine';
 import { accountKeys } from '../evm-state-keys';
 import { genesisWrites, type GenesisAccount } from '../genesis';
 import { assembleEvmBlock, EvmSerialExecutionRequired, isSerialExecutionRequired } from './evm-block-assembly';
@@ -24,6 +25,7 @@ import {
   createTxEngine,
   EVM_CODE_REQUEST,
   evmTxPayload,
+  rebuildTx,
   SERIAL_COINBASE,
   type EvmTxEngine,
   type EvmTxOutput,
@@ -90,7 +92,8 @@ class Workers {
     state: MapState,
     opts: { abortRate?: number; rnd?: ReturnType<typeof prng>; stats?: Record<string, number> } = {},
   ): Promise<TxResult[]> {
-    const cloned = structuredClone({ block, payloads });
+    // As the executor sends a block (serialised once for all workers).
+    const cloned = deserialize(serialize({ block, payloads })) as { block: EvmBlockInput; payloads: EvmTxPayload[] };
     await Promise.all(this.engines.map((e) => e.beginBlock(cloned.block, cloned.payloads)));
     const overlay = new Map<bigint, bigint>();
     const results: TxResult[] = [];
@@ -492,28 +495,66 @@ describe('EvmTxEngine', () => {
     const withKey = decoded.map((d) => evmTxPayload(d.tx));
     expect(withKey.every((p) => p.senderPublicKey?.length === 64)).toBe(true);
     expect(withKey.map((p) => bytesToHex(p.hash!))).toEqual(decoded.map((d) => d.hash));
-    const withoutKey = withKey.map((p) => ({ raw: p.raw }));
+    const withoutKey = txs.map((t) => ({ raw: t.serialize() }));
     const a = await workers.run(block, withKey, state);
     const b = await workers.run(block, withoutKey, state);
     expect(a).toEqual(b);
     expect((a[0].output as EvmTxOutput).receipt.from).toBe(alice.address);
     expect((a[0].output as EvmTxOutput).receipt.txHash).toBe(decoded[0].hash);
 
-    const lying = [{ raw: withKey[0].raw, senderPublicKey: withKey[1].senderPublicKey, hash: withKey[1].hash }];
-    const [lied] = await workers.run(block, lying, state);
-    expect((lied.output as EvmTxOutput).receipt.from).toBe(bob.address);
-    expect((lied.output as EvmTxOutput).receipt.txHash).toBe(decoded[1].hash);
+    for (const lying of [
+      { fields: withKey[0].fields, senderPublicKey: withKey[1].senderPublicKey, hash: withKey[1].hash },
+      { raw: txs[0].serialize(), senderPublicKey: withKey[1].senderPublicKey, hash: withKey[1].hash },
+    ]) {
+      const [lied] = await workers.run(block, [lying], state);
+      expect((lied.output as EvmTxOutput).receipt.from).toBe(bob.address);
+      expect((lied.output as EvmTxOutput).receipt.txHash).toBe(decoded[1].hash);
+    }
   });
 
   // evmTxPayload never recovers a sender or hashes on the main thread: without cached values it sends none.
-  it('evmTxPayload sends the raw tx and only an already recovered key / computed hash', () => {
+  it('evmTxPayload sends the tx fields and only an already recovered key / computed hash', () => {
     const t = tx(alice, 0n, bob.address);
     const p = evmTxPayload(t);
-    expect(bytesToHex(p.raw)).toBe(bytesToHex(t.serialize()));
+    expect(p.fields?.type).toBe(2);
+    expect(p.raw).toBeUndefined();
     expect(p.senderPublicKey).toBeUndefined();
     expect(p.hash).toBeUndefined();
     const engineTx = { tx: t, hash: '', from: '', nonce: 0n, gasLimit: 0n, maxFeePerGas: 0n, type: 2 };
-    expect(evmTxPayload(engineTx, p.raw).raw).toBe(p.raw);
+    expect(evmTxPayload(engineTx).fields).toEqual(p.fields);
+  });
+
+  // A worker rebuilds the tx from its fields (no decoding, no validation): it must be the tx that
+  // decoding the raw bytes gives, for every tx type the SPN takes, a contract creation included.
+  it('rebuildTx gives the tx createTxFromRLP decodes (types 1 and 2; legacy txs go as raw bytes): same class, fields (in order), hash, sender, serialisation', () => {
+    const common = spnCommon(CHAIN_ID, DEFAULT_HARDFORK);
+    const signed = [
+      signTx(alice, { nonce: 0n, to: bob.address, value: 5n, type: 0, chainId: CHAIN_ID }),
+      signTx(alice, {
+        nonce: 1n,
+        to: bob.address,
+        data: '0xabcdef',
+        type: 1,
+        chainId: CHAIN_ID,
+        accessList: [{ address: bob.address, storageKeys: ['0x' + '01'.repeat(32)] }],
+      }),
+      signTx(bob, { nonce: 0n, to: undefined, data: '0x6001600055', type: 2, chainId: CHAIN_ID }),
+      tx(alice, 2n, bob.address, { value: 1n }),
+    ];
+    expect(evmTxPayload(signed[0]).fields).toBeUndefined(); // legacy: as raw bytes
+    for (const t of signed.slice(1)) {
+      const decoded = createTxFromRLP(t.serialize(), { common, freeze: false });
+      const payload = deserialize(serialize(evmTxPayload(decoded))) as EvmTxPayload;
+      const rebuilt = rebuildTx(payload.fields!, common);
+      expect(Object.getPrototypeOf(rebuilt)).toBe(Object.getPrototypeOf(decoded));
+      expect(Object.keys(rebuilt)).toEqual(Object.keys(decoded));
+      for (const key of Object.keys(decoded).filter((k) => !['common', 'txOptions', 'cache'].includes(k)))
+        expect(bigintJson((rebuilt as never)[key]), `${t.type}: ${key}`).toBe(bigintJson((decoded as never)[key]));
+      expect(bytesToHex(rebuilt.hash())).toBe(bytesToHex(t.hash()));
+      expect(rebuilt.getSenderAddress().toString()).toBe(t.getSenderAddress().toString());
+      expect(bytesToHex(rebuilt.serialize())).toBe(bytesToHex(t.serialize()));
+      expect(rebuilt.common.hardfork()).toBe(decoded.common.hardfork());
+    }
   });
 
   // Committed code the worker lacks comes from the host once, then from its cache.
