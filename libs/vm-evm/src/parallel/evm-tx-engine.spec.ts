@@ -9,8 +9,8 @@
  * not have fitted the block's remaining gas).
  */
 import { deserialize, serialize } from 'node:v8';
-import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { bytesToHex } from '@ethereumjs/util';
+import { createEOACode7702Tx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { bytesToHex, eoaCode7702SignAuthorization } from '@ethereumjs/util';
 import { Interface } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DependencyAbort, type EngineHost, type TxResult, type TxStateView } from '@mesh/executor';
@@ -526,7 +526,7 @@ describe('EvmTxEngine', () => {
 
   // A worker rebuilds the tx from its fields (no decoding, no validation): it must be the tx that
   // decoding the raw bytes gives, for every tx type the SPN takes, a contract creation included.
-  it('rebuildTx gives the tx createTxFromRLP decodes (types 1 and 2; legacy txs go as raw bytes): same class, fields (in order), hash, sender, serialisation', () => {
+  it('rebuildTx gives the tx createTxFromRLP decodes (types 1, 2 and 4; legacy txs go as raw bytes): same class, fields (in order), hash, sender, serialisation', () => {
     const common = spnCommon(CHAIN_ID, DEFAULT_HARDFORK);
     const signed = [
       signTx(alice, { nonce: 0n, to: bob.address, value: 5n, type: 0, chainId: CHAIN_ID }),
@@ -540,6 +540,19 @@ describe('EvmTxEngine', () => {
       }),
       signTx(bob, { nonce: 0n, to: undefined, data: '0x6001600055', type: 2, chainId: CHAIN_ID }),
       tx(alice, 2n, bob.address, { value: 1n }),
+      createEOACode7702Tx(
+        {
+          nonce: 3n,
+          to: bob.address as `0x${string}`,
+          gasLimit: 100_000n,
+          maxFeePerGas: 10n ** 9n,
+          maxPriorityFeePerGas: 1n,
+          authorizationList: [
+            eoaCode7702SignAuthorization({ chainId: '0x1', address: bob.address as `0x${string}`, nonce: '0x4' }, alice.privateKey),
+          ],
+        },
+        { common },
+      ).sign(alice.privateKey),
     ];
     expect(evmTxPayload(signed[0]).fields).toBeUndefined(); // legacy: as raw bytes
     for (const t of signed.slice(1)) {
