@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { MAIN_THREAD_NODE_FLAGS } from '@mesh/executor';
 
 /** Root of the repository: the nearest folder above this file with a package-lock.json (works from src and dist). */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -23,12 +24,12 @@ export type AppName = keyof typeof BUILT_APPS;
 
 /**
  * Node flags per app. An SPN's main thread runs blocks serially when the parallel executor does
- * not take them, with the young generation its execution workers get (libs/executor
- * `workerYoungGenerationMb`, 64 MB semi-spaces): engines allocate much per tx that dies young.
+ * not take them, with the semi-spaces its execution workers get (libs/executor
+ * `MAIN_THREAD_NODE_FLAGS`): engines allocate much per tx that dies young.
  */
 export const NODE_FLAGS: Record<AppName, readonly string[]> = {
   mainnet: [],
-  spn: ['--max-semi-space-size=64'],
+  spn: MAIN_THREAD_NODE_FLAGS,
   postgres: [],
 };
 

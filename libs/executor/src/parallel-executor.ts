@@ -165,8 +165,14 @@ const PROBE_MIN_TXS = 32;
  */
 export const MAX_CONTENTION_BACKOFF = 64;
 
-/** Default `workerYoungGenerationMb`: 64 MB semi-spaces, as `node --max-semi-space-size=64` gives the main thread. */
-export const WORKER_YOUNG_GENERATION_MB = 192;
+/** Semi-space size (MB) of the workers (by default) and of the node's main thread. */
+export const SEMI_SPACE_MB = 64;
+
+/** Default `workerYoungGenerationMb`: two semi-spaces and as much for large new objects. */
+export const WORKER_YOUNG_GENERATION_MB = 3 * SEMI_SPACE_MB;
+
+/** Node flags for a process that runs blocks serially beside the workers: the same semi-spaces. */
+export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
 
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
