@@ -1,6 +1,6 @@
 /**
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
- *                           --coordinator on|off --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
+ *                           --coordinator on|off --coordinator-share F --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
  *                           --skip-wasm --skip-declared --skip-split]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
@@ -209,6 +209,7 @@ async function main(): Promise<void> {
     ...(argValue(process.argv, 'coordinator') ? { coordinatorExecutes: argValue(process.argv, 'coordinator') === 'on' } : {}),
     ...(argValue(process.argv, 'tasks-per-worker') ? { tasksPerWorker: Number(argValue(process.argv, 'tasks-per-worker')) } : {}),
     ...(argValue(process.argv, 'claim-ms') ? { claimMs: Number(argValue(process.argv, 'claim-ms')) } : {}),
+    ...(argValue(process.argv, 'coordinator-share') ? { splitCoordinatorShare: Number(argValue(process.argv, 'coordinator-share')) } : {}),
     ...(argValue(process.argv, 'worker-young-mb') ? { workerYoungGenerationMb: Number(argValue(process.argv, 'worker-young-mb')) } : {}),
   };
   const out: Record<string, number> = {};

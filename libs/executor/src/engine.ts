@@ -41,7 +41,8 @@ export interface TxEngine {
    * Starts a block: the VM's block environment and the block's tx payloads (as the VM prepared
    * them). In a worker the array may still grow after this returns: the block's later txs are
    * appended to it as they arrive, and tx i is there before `executeTx(i)` is called. So an
-   * engine must not size anything from `txs.length` here, nor look at every tx only here.
+   * engine must not size anything from `txs.length` here, nor look at every tx only here. The
+   * array may have holes: a worker running one piece of a split block gets that piece's txs only.
    */
   beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> | void;
   /**

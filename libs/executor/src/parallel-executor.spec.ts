@@ -106,11 +106,12 @@ function kvExecutor(options: ParallelTuning): ParallelExecutor {
   return ex;
 }
 
-function executor(workers: number, coordinatorExecutes = true, splitFirst = false): ParallelExecutor {
+function executor(workers: number, coordinatorExecutes = true, splitFirst = false, splitCoordinatorShare = 0): ParallelExecutor {
   return kvExecutor({
     workers,
     coordinatorExecutes,
     splitFirst,
+    splitCoordinatorShare,
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
@@ -121,20 +122,22 @@ afterAll(async () => {
 });
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
-  for (const [workers, coordinator, splitFirst] of [
-    [1, true, false],
-    [2, true, false],
-    [4, true, false],
-    [1, false, false],
-    [2, false, false],
-    [4, false, false],
-    [2, false, true],
-    [4, false, true],
+  for (const [workers, coordinator, splitFirst, share] of [
+    [1, true, false, 0],
+    [2, true, false, 0],
+    [4, true, false, 0],
+    [1, false, false, 0],
+    [2, false, false, 0],
+    [4, false, false, 0],
+    [2, false, true, 0],
+    [4, false, true, 0],
+    [1, false, true, 0.4],
+    [2, false, true, 0.1],
   ] as const) {
     for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
-      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}`;
+      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}${share > 0 ? ` (the coordinator's share ${share}, taking the workers' tails)` : ''}`;
       it(`${workers} worker(s)${who}, ${contention} contention: identical results, block after block`, async () => {
-        const ex = executor(workers, coordinator, splitFirst);
+        const ex = executor(workers, coordinator, splitFirst, share);
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
@@ -346,6 +349,37 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(await ex.run(null, txs, new TestState())).toMatchObject({ kind: 'serial', reason: 'tx 15: kv tx marked serial-only' });
     });
 
+    it("with a coordinator's share: this thread runs the first piece, then takes the tails of the workers' pieces; results exact", async () => {
+      const ex = kvExecutor({ workers: 1, minParallelTxs: 1, adaptive: false, splitFirst: true, splitCoordinatorShare: 0.1 });
+      const state = new TestState();
+      const txs = disjoint(100).map((tx) => ({ ...tx, work: 20_000 }));
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      // Its own 10 txs are done long before the worker's 90: it takes half of what the worker has not started, and so on.
+      expect(out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
+      expect(out.stats.split?.stolen).toBeGreaterThan(0);
+      expect(out.stats.split?.pieces).toBeGreaterThan(2);
+      expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+    });
+
+    it("with a coordinator's share: a taken tail that read what the worker's part wrote runs again here (serial tail); results exact", async () => {
+      const ex = kvExecutor({ workers: 1, minParallelTxs: 1, adaptive: false, splitFirst: true, splitCoordinatorShare: 0.1 });
+      const state = new TestState();
+      // Every tx from 11 on reads the key tx 10 (the worker's first) writes: whatever the coordinator takes conflicts.
+      const txs = disjoint(100).map((tx) => ({ ...tx, work: 20_000 }));
+      txs[10] = { reads: [1n], writes: [5n], work: 20_000 };
+      for (let i = 11; i < 100; i++) txs[i] = { ...txs[i], reads: [...txs[i].reads, 5n] };
+      const expected = runKvSerially(txs, state.values);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.stats.split?.stolen).toBeGreaterThan(0);
+      expect(out.stats.mode).toBe('parallel+serial-tail');
+      expect(out.results.map((r) => r.output)).toEqual(expected.results);
+      expect(mergedWrites(out.results)).toEqual(expected.writes);
+    });
+
     it('off (the default): every block takes the Block-STM path', async () => {
       const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false });
       const out = await ex.run(null, disjoint(20), new TestState());
@@ -512,6 +546,11 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(() => kvExecutor({ workers: 1, workerYoungGenerationMb: 2 })).toThrow(
       'workerYoungGenerationMb must be an integer from 3 to 3072, got 2',
     );
+    expect(() => kvExecutor({ workers: 1, splitCoordinatorShare: 1 })).toThrow(
+      'splitCoordinatorShare must be a number from 0 up to (not including) 1, got 1',
+    );
+    expect(() => kvExecutor({ workers: 1, splitCoordinatorShare: -0.1 })).toThrow(/splitCoordinatorShare/);
+    expect(() => kvExecutor({ workers: 1, splitCoordinatorShare: Number.NaN })).toThrow(/splitCoordinatorShare/);
   });
 
   it(`workers get a young generation of workerYoungGenerationMb (default ${WORKER_YOUNG_GENERATION_MB} MB)`, async () => {
@@ -531,12 +570,17 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     expect(out).toMatchObject({ kind: 'serial', reason: 'small block (1 txs < 8)' });
   });
 
-  for (const [coordinator, atTx, splitFirst] of [
-    [false, 17, true],
-    [false, 17, false],
-    [true, 0, false],
+  for (const [coordinator, atTx, splitFirst, share] of [
+    [false, 17, true, 0],
+    [false, 5, true, 0.1],
+    [false, 17, false, 0],
+    [true, 0, false, 0],
   ] as const) {
-    const how = coordinator ? ', the coordinator executing too' : splitFirst ? ', split first pass' : ', Block-STM path';
+    const how = coordinator
+      ? ', the coordinator executing too'
+      : splitFirst
+        ? `, split first pass${share > 0 ? " with a coordinator's share" : ''}`
+        : ', Block-STM path';
     it(`a worker that dies mid-block (tx ${atTx}${how}): the block goes serial, nothing is half-applied, the next block runs in parallel again`, async () => {
       const ex = kvExecutor({
         workers: 2,
@@ -545,13 +589,15 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         minParallelTxs: 1,
         contentionBackoff: false,
         splitFirst,
+        splitCoordinatorShare: share,
       });
       const state = new TestState();
       state.apply(new Map([[1n, 11n]]));
       // Conflict-free, so no tx moves to the main thread's serial tail. The first worker to start
       // a tx from atTx on dies; with the coordinator executing too, the txs take long enough
       // (~40 x 0.2 ms) that the workers surely claim some of them.
-      const work = coordinator ? 200_000 : 2_000;
+      // With a coordinator's share (txs 0-3 its own), it takes the worker's tail only after ~4 x 0.2 ms.
+      const work = coordinator || share > 0 ? 200_000 : 2_000;
       const txs: KvTx[] = Array.from({ length: 40 }, (_, i) => ({ reads: [1n, BigInt(100 + i)], writes: [BigInt(200 + i)], work }));
       const before = new Map(state.values);
       ex.crashWorkerAt(atTx);

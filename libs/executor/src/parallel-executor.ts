@@ -94,6 +94,14 @@ export interface ParallelExecutorOptions {
    */
   splitFirst?: boolean;
   /**
+   * Share of a split block (see `splitFirst`) this thread runs itself, as the first piece, with
+   * `localEngine`, while the workers run the rest (default 0: the workers run every piece). Its
+   * piece needs no messages at all: the txs are not serialised for it and its results are not
+   * sent back. With it, one worker fewer keeps the cores as busy (this thread also sends the
+   * workers their pieces and takes their results, so its share is best a bit under 1 / (workers + 1)).
+   */
+  splitCoordinatorShare?: number;
+  /**
    * A block whose declared keys chain its txs so that on average fewer than this many could run
    * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
    * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
@@ -114,6 +122,7 @@ export type ParallelTuning = Pick<
   | 'coordinatorExecutes'
   | 'contentionBackoff'
   | 'splitFirst'
+  | 'splitCoordinatorShare'
   | 'adaptive'
   | 'probeEvery'
   | 'warmupTxs'
@@ -135,9 +144,10 @@ export interface RunStats {
   /**
    * The block ran as a split first pass (see `splitFirst`): its pieces, the slowest piece's time
    * in its worker (ms, set-up and messages not included), and the first tx run again in this
-   * thread after a conflict.
+   * thread after a conflict; `stolen`: txs of the workers' pieces this thread took (see
+   * `splitCoordinatorShare`).
    */
-  split?: { pieces: number; slowestPieceMs: number; conflictAt?: number };
+  split?: { pieces: number; slowestPieceMs: number; stolen?: number; conflictAt?: number };
 }
 
 export type RunOutcome =
@@ -208,6 +218,7 @@ export class ParallelExecutor {
   private readonly claimMs: number;
   private readonly minDeclaredParallelism: number;
   private readonly youngGenerationMb: number;
+  private readonly splitCoordinatorShare: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -235,6 +246,9 @@ export class ParallelExecutor {
     if (!Number.isInteger(this.youngGenerationMb) || this.youngGenerationMb < 3 || this.youngGenerationMb > 3_072)
       throw new Error(`workerYoungGenerationMb must be an integer from 3 to 3072, got ${options.workerYoungGenerationMb}`);
     this.minParallelTxs = options.minParallelTxs ?? 64;
+    this.splitCoordinatorShare = options.splitCoordinatorShare ?? 0;
+    if (!(this.splitCoordinatorShare >= 0 && this.splitCoordinatorShare < 1))
+      throw new Error(`splitCoordinatorShare must be a number from 0 up to (not including) 1, got ${options.splitCoordinatorShare}`);
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
     this.claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
@@ -324,20 +338,9 @@ export class ParallelExecutor {
     }
     this.sync(state);
     const blockId = ++this.blockId;
-    // The txs go out in growing pieces (each serialised once for all workers): the workers start
-    // on the first ones while this thread still serialises the rest.
-    const first = Math.min(n, FIRST_PIECE_PER_WORKER * this.workers.length);
-    const begin = serialize({ type: 'begin', blockId, block, txs: txs.slice(0, first), total: n } satisfies ToWorker);
-    for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
-    if (this.crashPlan !== undefined) {
-      const token = new SharedArrayBuffer(4);
-      for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan, token });
-      this.crashPlan = undefined;
-    }
-    // The first executions: every thread claims txs from counter[0] (the lowest unclaimed tx), up
-    // to counter[1]. After contended blocks, a block first speculates on its first quarter only
-    // (see BlockRun.checkProbe). A block whose declared keys make txs depend on others is
-    // scheduled from that graph instead: nothing is claimed, every tx is handed out as a task.
+    // After contended blocks, a block first speculates on its first quarter only (see
+    // BlockRun.checkProbe). A block whose declared keys make txs depend on others is scheduled
+    // from that graph instead: nothing is claimed, every tx is handed out as a task.
     const scheduled = graph !== undefined && graph.edges > 0 ? graph : undefined;
     const probing = this.contendedBlocks > 0 && this.options.contentionBackoff !== false && scheduled === undefined;
     const split =
@@ -346,10 +349,15 @@ export class ParallelExecutor {
       !probing &&
       scheduled === undefined &&
       this.options.coordinatorExecutes !== true;
-    if (split) {
-      this.sendRest(blockId, txs, first);
-      return this.finishBlock(await runSplitBlock(this, blockId, block, txs, state, this.workers));
-    }
+    if (split) return this.finishBlock(await runSplitBlock(this, blockId, block, txs, state, this.workers, this.splitCoordinatorShare));
+    // The txs go out in growing pieces (each serialised once for all workers): the workers start
+    // on the first ones while this thread still serialises the rest.
+    const first = Math.min(n, FIRST_PIECE_PER_WORKER * this.workers.length);
+    const begin = serialize({ type: 'begin', blockId, block, txs: txs.slice(0, first), total: n } satisfies ToWorker);
+    for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
+    this.postCrashPlan();
+    // The first executions: every thread claims txs from counter[0] (the lowest unclaimed tx), up
+    // to counter[1].
     const counter = new Int32Array(new SharedArrayBuffer(8));
     counter[1] = probing ? Math.max(Math.min(n, PROBE_MIN_TXS), Math.ceil(n / 4)) : n;
     if (scheduled !== undefined) counter[0] = n;
@@ -382,6 +390,14 @@ export class ParallelExecutor {
       scheduled,
     ).execute();
     return this.finishBlock(outcome);
+  }
+
+  /** @internal The crash test hook's plan, to the workers (after the block's 'begin'). */
+  postCrashPlan(): void {
+    if (this.crashPlan === undefined) return;
+    const token = new SharedArrayBuffer(4);
+    for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan, token });
+    this.crashPlan = undefined;
   }
 
   /** The block's txs from `first` on, to every worker, in pieces twice as big each time (each serialised once for all). */

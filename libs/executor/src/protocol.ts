@@ -19,7 +19,15 @@ export type ToWorker =
    * A block starts: its environment and its first txs. The others follow in 'more' messages, in
    * order, so a worker can start on the first ones while the rest is still being serialised.
    */
-  | { type: 'begin'; blockId: number; block: unknown; txs: unknown[]; total: number }
+  | {
+      type: 'begin';
+      blockId: number;
+      block: unknown;
+      txs: unknown[];
+      total: number;
+      /** Index of the first of `txs` in the block (default 0): a split piece's worker gets its own piece's txs only. */
+      offset?: number;
+    }
   /** The block's next txs, appended after those already sent. */
   | { type: 'more'; blockId: number; txs: unknown[] }
   /** Updates of the block's multi-version memory: new writes, and txs now being re-executed. */
@@ -45,7 +53,17 @@ export type ToWorker =
    * incarnation 0, each reading the piece's earlier writes, else committed state (not the
    * multi-version memory), and report them ('done' with `piece`) in one message.
    */
-  | { type: 'piece'; blockId: number; start: number; end: number }
+  | {
+      type: 'piece';
+      blockId: number;
+      start: number;
+      end: number;
+      /**
+       * When the coordinator runs a share of the block too: the piece's PieceCell (piece-cell.ts).
+       * The worker takes its txs from it one by one, and stops where the coordinator took the rest.
+       */
+      cell?: SharedArrayBuffer;
+    }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
@@ -149,7 +167,8 @@ export type FromWorker =
       /** A first-execution claim (see 'claim'): txs start .. start + count - 1, of which `executed` ran (taskId is -1). */
       claimed?: { start: number; count: number };
       /**
-       * A piece of the split first pass: its txs, the keys it read from committed state (not
+       * A piece of the split first pass: its txs (`end`: where the worker stopped, when the
+       * coordinator took the piece's tail), the keys it read from committed state (not
        * written earlier in the piece), and how long its txs took here (ms; set-up and messages not included).
        */
       piece?: { start: number; end: number; committedReads: bigint[]; loopMs: number };

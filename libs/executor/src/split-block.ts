@@ -10,9 +10,10 @@
  * reached through keys too (the account's code hash), and the tail's engine receives the earlier
  * pieces' before it runs. A block without a conflict costs the workers one message each way.
  */
-import type { TxResult } from './engine';
+import type { TxEngine, TxResult, TxStateView } from './engine';
 import { runInOrder, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
+import { MAX_PIECE_TX, PieceCell } from './piece-cell';
 import { decodeExecuted, type FromWorker } from './protocol';
 import type { ExecWorker } from './worker-pool';
 
@@ -25,10 +26,25 @@ export async function runSplitBlock(
   txs: readonly unknown[],
   state: SnapshotState,
   workers: readonly ExecWorker[],
+  coordinatorShare = 0,
 ): Promise<RunOutcome> {
   const n = txs.length;
-  const per = Math.ceil(n / workers.length);
-  const pieces: (Done | undefined)[] = new Array(workers.length);
+  // This thread's piece is txs 0 .. own - 1 (none by default); the workers' pieces follow, equal in size.
+  const own = Math.floor(n * coordinatorShare);
+  const per = Math.ceil((n - own) / workers.length);
+  // When this thread runs a share, it then takes the tails of the workers' pieces that are not
+  // started yet (PieceCell), so all threads finish about together whatever their speed.
+  const stealing = own > 0 && n <= MAX_PIECE_TX;
+  const busy = workers
+    .map((w, j) => {
+      const start = Math.min(n, own + j * per);
+      const end = Math.min(n, start + per);
+      return { w, start, end, cell: stealing ? PieceCell.create(start, end) : undefined };
+    })
+    .filter((b) => b.start < b.end);
+  const fromWorkers: Done[] = [];
+  const local: LocalPiece[] = [];
+  let ownMs = 0;
   const stats = (executions = 0, serialFrom?: number): RunStats => ({
     txs: n,
     executions,
@@ -36,52 +52,136 @@ export async function runSplitBlock(
     mode: serialFrom === undefined ? 'parallel' : 'parallel+serial-tail',
     ...(serialFrom === undefined ? {} : { serialFrom }),
     split: {
-      pieces: workers.length,
-      slowestPieceMs: Math.max(0, ...pieces.map((p) => p?.piece?.loopMs ?? 0)),
+      pieces: fromWorkers.length + local.length,
+      slowestPieceMs: Math.max(ownMs, ...fromWorkers.map((p) => p.piece?.loopMs ?? 0)),
+      ...(stealing ? { stolen: local.reduce((sum, p) => sum + (p.start >= own ? p.end - p.start : 0), 0) } : {}),
       ...(serialFrom === undefined ? {} : { conflictAt: serialFrom }),
     },
   });
-  const arrived = await new Promise<Done[] | string>((resolve) => {
-    let waiting = 0;
+  const arriving = new Promise<string | undefined>((resolve) => {
+    let waiting = busy.length;
     exec.listen(
       (_w, msg) => {
         if (msg.type !== 'done' || msg.blockId !== blockId || msg.piece === undefined) return;
-        pieces[Math.floor(msg.piece.start / per)] = msg;
-        if (--waiting === 0) resolve(pieces.filter((p): p is Done => p !== undefined));
+        fromWorkers.push(msg);
+        if (--waiting === 0) resolve(undefined);
       },
       (_w, reason) => {
         exec.dropDead();
         resolve(`execution worker crashed mid-block (${reason}); block re-run serially`);
       },
     );
-    workers.forEach((w, j) => {
-      const start = Math.min(n, j * per);
-      const end = Math.min(n, start + per);
-      if (start >= end) return;
-      waiting++;
+    // Each worker gets its own piece's txs only (cloned for it alone: no worker deserialises the others').
+    for (const { w, start, end } of busy) w.post({ type: 'begin', blockId, block, txs: txs.slice(start, end), total: n, offset: start });
+    exec.postCrashPlan();
+    for (const { w, start, end, cell } of busy) {
       w.tasks++;
-      w.post({ type: 'piece', blockId, start, end });
-    });
+      w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}) });
+    }
   });
+  // This thread's piece and what it takes from the workers' pieces, while the workers run theirs:
+  // its results need no message.
+  let ownFailure: string | undefined;
+  if (own > 0) {
+    const began = performance.now();
+    try {
+      const engine = await exec.localEngine();
+      await engine.beginBlock(block, txs);
+      local.push(await runLocalPiece(engine, state, 0, own));
+      for (;;) {
+        const from = busy.reduce<(typeof busy)[number] | undefined>(
+          (a, b) => (a === undefined || b.cell!.remaining() > a.cell!.remaining() ? b : a),
+          undefined,
+        );
+        const tail = from?.cell?.stealTail(STEAL_FRACTION);
+        if (tail === undefined) break;
+        local.push(await runLocalPiece(engine, state, tail.start, tail.end));
+      }
+    } catch (err) {
+      ownFailure = err instanceof SerialNeeded ? err.message : `engine failure: ${(err as Error)?.message ?? String(err)}`;
+    }
+    ownMs = performance.now() - began;
+  }
+  const crashed = await arriving;
   exec.listen(
     () => undefined,
     () => undefined,
   );
-  if (typeof arrived === 'string') return { kind: 'serial', reason: arrived, stats: stats() };
+  if (crashed !== undefined) return { kind: 'serial', reason: crashed, stats: stats() };
+  if (ownFailure !== undefined) return { kind: 'serial', reason: ownFailure, stats: stats() };
 
+  // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs again (serial tail).
+  const pieces: SplitPiece[] = [
+    ...local,
+    ...fromWorkers.map((d): SplitPiece => ({ start: d.piece!.start, end: d.piece!.end, committedReads: d.piece!.committedReads, done: d })),
+  ].sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
   const results: TxResult[] = [];
   const written = new Set<bigint>();
-  for (const piece of arrived) {
-    if (piece.failed !== undefined) return { kind: 'serial', reason: `engine failure in a worker: ${piece.failed}`, stats: stats() };
-    const { start, committedReads } = piece.piece!;
-    if (committedReads.some((key) => written.has(key))) return serialTail(exec, block, txs, state, start, results, stats);
-    for (const e of decodeExecuted(piece.executed)) {
-      if (e.serialOnly !== undefined) return { kind: 'serial', reason: `tx ${e.tx}: ${e.serialOnly}`, stats: stats() };
-      results.push({ writes: e.writes, output: e.output, ...(e.shared === undefined ? {} : { shared: e.shared }) });
-      for (const key of e.writes.keys()) written.add(key);
+  for (const piece of pieces) {
+    if (piece.done?.failed !== undefined)
+      return { kind: 'serial', reason: `engine failure in a worker: ${piece.done.failed}`, stats: stats() };
+    if (piece.start !== results.length)
+      throw new Error(`split block ${blockId}: pieces leave txs ${results.length}..${piece.start - 1} out`);
+    if (piece.committedReads.some((key) => written.has(key))) return serialTail(exec, block, txs, state, piece.start, results, stats);
+    const ran = piece.results ?? workerResults(piece.done!);
+    if (typeof ran === 'string') return { kind: 'serial', reason: ran, stats: stats() };
+    for (const r of ran) {
+      results.push(r);
+      for (const key of r.writes.keys()) written.add(key);
     }
   }
+  if (results.length !== n) throw new Error(`split block ${blockId}: pieces end at tx ${results.length} of ${n}`);
   return { kind: 'parallel', results, stats: stats(n) };
+}
+
+/** A worker piece's results, or why the block must run serially. */
+function workerResults(done: Done): TxResult[] | string {
+  const out: TxResult[] = [];
+  for (const e of decodeExecuted(done.executed)) {
+    if (e.serialOnly !== undefined) return `tx ${e.tx}: ${e.serialOnly}`;
+    out.push({ writes: e.writes, output: e.output, ...(e.shared === undefined ? {} : { shared: e.shared }) });
+  }
+  return out;
+}
+
+/** Each steal takes this share of what the worker has not started yet (its next ones are under way meanwhile). */
+const STEAL_FRACTION = 0.5;
+
+/** A piece as the pieces are checked: run here (`results`) or in a worker (`done`). */
+interface SplitPiece {
+  start: number;
+  end: number;
+  /** Keys the piece read from committed state (not written earlier in the piece). */
+  committedReads: readonly bigint[];
+  results?: TxResult[];
+  done?: Done;
+}
+
+interface LocalPiece extends SplitPiece {
+  results: TxResult[];
+}
+
+/** Txs start..end-1 run here, straight through over committed state and the piece's own earlier writes. */
+async function runLocalPiece(engine: TxEngine, state: SnapshotState, start: number, end: number): Promise<LocalPiece> {
+  const written = new Map<bigint, bigint>();
+  const committedReads: bigint[] = [];
+  const view: TxStateView = {
+    get(key) {
+      const mine = written.get(key);
+      if (mine !== undefined) return mine;
+      committedReads.push(key);
+      return state.get(key);
+    },
+  };
+  const results: TxResult[] = [];
+  for (let i = start; i < end; i++) {
+    const r = await engine.executeTx(i, view);
+    if (r.serialOnly !== undefined) throw new SerialNeeded(`tx ${i}: ${r.serialOnly}`);
+    for (const [k, v] of r.writes) written.set(k, v);
+    if (r.shared !== undefined) engine.receive?.(r.shared);
+    results.push(r);
+  }
+  return { start, end, committedReads, results };
 }
 
 /** Txs `from`..n-1 run again in this thread over the earlier pieces' results. */

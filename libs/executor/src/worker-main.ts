@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
+import { PieceCell } from './piece-cell';
 import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
 
 interface WorkerInit {
@@ -92,7 +93,7 @@ function crashIfPlanned(tx: number): void {
  * message with the keys read from committed state. Stops at a tx that must run serially (the
  * coordinator then gives up the block).
  */
-async function runPiece(pieceBlock: number, start: number, end: number): Promise<void> {
+async function runPiece(pieceBlock: number, start: number, end: number, cellBuffer?: SharedArrayBuffer): Promise<void> {
   const executed: ExecutedTx[] = [];
   const committedReads: bigint[] = [];
   const piece = { start, end, committedReads, loopMs: 0 };
@@ -108,8 +109,12 @@ async function runPiece(pieceBlock: number, start: number, end: number): Promise
       return committed.get(key) ?? 0n;
     },
   };
+  // With a cell, the coordinator may take the piece's tail: each tx is taken from it first.
+  const cell = cellBuffer === undefined ? undefined : new PieceCell(cellBuffer);
   const began = performance.now();
-  for (let tx = start; tx < end; tx++) {
+  let tx = start;
+  for (; tx < end; tx++) {
+    if (cell !== undefined && cell.take() !== tx) break;
     crashIfPlanned(tx);
     try {
       const r = await engine.executeTx(tx, view);
@@ -122,9 +127,17 @@ async function runPiece(pieceBlock: number, start: number, end: number): Promise
     }
   }
   piece.loopMs = performance.now() - began;
+  piece.end = tx;
   done();
 }
 const NO_READS: bigint[] = [];
+
+/** `txs` as the block's txs from index `offset` on (the array has holes below it). */
+function placedAt(offset: number, txs: readonly unknown[]): unknown[] {
+  const placed: unknown[] = new Array(offset);
+  for (const tx of txs) placed.push(tx);
+  return placed;
+}
 
 /** The block's first executions this worker claims from the shared counter (see ToWorker 'claim'). */
 interface Claiming {
@@ -181,7 +194,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'begin':
       blockId = msg.blockId;
       crashPlan = undefined; // a crash plan holds for one block
-      blockTxs = msg.txs;
+      blockTxs = msg.offset ? placedAt(msg.offset, msg.txs) : msg.txs;
       txCount = msg.total;
       mv.clear();
       await engine.beginBlock(msg.block, blockTxs);
@@ -200,7 +213,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'exec':
       return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations, undefined, msg.txs);
     case 'piece':
-      return runPiece(msg.blockId, msg.start, msg.end);
+      return runPiece(msg.blockId, msg.start, msg.end, msg.cell);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
       claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };

@@ -143,8 +143,9 @@ export class WasmTxEngine implements TxEngine {
     this.txs = txs as readonly WasmTxPayload[];
     this.missing = new Set();
     let wanted: Set<string> | undefined;
-    for (const tx of this.txs) {
-      if (tx.kind === 'call' && !this.plugins.has(tx.call.plugin)) (wanted ??= new Set()).add(tx.call.plugin);
+    // A split piece's worker gets its own txs only: the array has holes below them.
+    for (const tx of this.txs as readonly (WasmTxPayload | undefined)[]) {
+      if (tx?.kind === 'call' && !this.plugins.has(tx.call.plugin)) (wanted ??= new Set()).add(tx.call.plugin);
     }
     if (wanted) await Promise.all([...wanted].map((name) => this.resolve(name)));
   }
