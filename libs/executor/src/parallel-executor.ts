@@ -76,8 +76,8 @@ export interface ParallelExecutorOptions {
   /** Blocks between two probes of the mode not in use; default 16 (up to 4x more when that mode measured slower: see SpeedChoice). */
   probeEvery?: number;
   /**
-   * Txs the workers run before their speed is judged (default 4,000): each worker compiles the
-   * VM anew, and a cold worker is several times slower than a warm one.
+   * Txs the workers run before their speed is judged (default DEFAULT_WARMUP_TXS, 40,000): each
+   * worker compiles the VM anew, and a cold worker is several times slower than a warm one.
    */
   warmupTxs?: number;
   /** After a contended block, run the next ones serially for a while (default true; tests turn it off to exercise every block). */
@@ -184,6 +184,15 @@ export const WORKER_YOUNG_GENERATION_MB = 3 * SEMI_SPACE_MB;
 /** Node flags for a process that runs blocks serially beside the workers: the same semi-spaces. */
 export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
 
+/**
+ * See ParallelExecutorOptions.warmupTxs. Measured on a 2-core machine (Wasm token transfers, 200-tx
+ * blocks, 2 workers): after 20 blocks in a row in the workers (4,000 txs, the first setting) they
+ * ran a block in 3.7-4.1 ms against 3.5-3.6 ms serially, and stayed that slow through 120 more
+ * blocks run a few at a time between serial ones (as probes run), so a judgement then chose
+ * serial execution for good; after 200 blocks in a row, 2.7-3.1 ms, probes included.
+ */
+export const DEFAULT_WARMUP_TXS = 40_000;
+
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
 
@@ -256,7 +265,7 @@ export class ParallelExecutor {
     if (!(this.minDeclaredParallelism >= 0))
       throw new Error(`minDeclaredParallelism must be a number >= 0, got ${options.minDeclaredParallelism}`);
     if (!(this.claimMs > 0 && this.claimMs <= 1_000)) throw new Error(`claimMs must be in (0, 1000], got ${options.claimMs}`);
-    this.speed = new SpeedChoice(options.adaptive !== false, options.probeEvery ?? 16, options.warmupTxs ?? 4_000);
+    this.speed = new SpeedChoice(options.adaptive !== false, options.probeEvery ?? 16, options.warmupTxs ?? DEFAULT_WARMUP_TXS);
     if (!Number.isInteger(this.tasksPerWorker) || this.tasksPerWorker < 1)
       throw new Error(`tasksPerWorker must be a positive integer, got ${options.tasksPerWorker}`);
   }

@@ -89,6 +89,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       executors.push(parallel);
       const modes = new Map<string, number>();
       let scheduled = 0;
+      let split = 0;
       await fc.assert(
         fc.asyncProperty(blockArb(declare), async (txs: MempoolTx[]) => {
           const block = chain.block();
@@ -100,6 +101,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
           const mode = parallel.parallel.lastReport?.mode ?? '?';
           modes.set(mode, (modes.get(mode) ?? 0) + 1);
           if (parallel.parallel.lastReport?.stats?.declaredDependencies) scheduled++;
+          if (parallel.parallel.lastReport?.stats?.split) split++;
           // Commit through the parallel executor's result (afterCommit keeps the workers in step).
           chain.state.apply(got.writes);
           got.afterCommit?.();
@@ -109,6 +111,8 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       );
       // The parallel path really ran (not only serial fallbacks).
       expect((modes.get('parallel') ?? 0) + (modes.get('parallel+serial-tail') ?? 0)).toBeGreaterThan(60);
+      // Blocks after a conflict-free one took the split first pass (this thread running its share).
+      expect(split).toBeGreaterThan(0);
       // With declarations, contended blocks were scheduled from them.
       if (declare) expect(scheduled).toBeGreaterThan(10);
       else expect(scheduled).toBe(0);
