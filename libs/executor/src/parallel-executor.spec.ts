@@ -9,6 +9,8 @@ import {
   ParallelExecutor,
   WORKER_YOUNG_GENERATION_MB,
   SpeedChoice,
+  FIRST_JUDGEMENT_TXS,
+  WARMING_MARGIN,
   type ParallelTuning,
   type RunOutcome,
   type SnapshotState,
@@ -535,6 +537,29 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     off.note('workers', 1, 50);
     off.note('serial', 0.001, 50);
     expect(Array.from({ length: 5 }, () => off.chooseSerial())).toEqual([false, false, false, false, false]);
+  });
+
+  it(`SpeedChoice: while the workers warm up (from ${FIRST_JUDGEMENT_TXS} to warmupTxs txs), serial execution wins only by ${WARMING_MARGIN}x; then their cold times are dropped`, () => {
+    /** `blocks` choices as S/W, each block of 1,000 txs then measured at `serialMs` or `workersMs` per tx. */
+    const run = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
+      Array.from({ length: blocks }, () => {
+        const serial = c.chooseSerial();
+        c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, 1_000);
+        return serial ? 'S' : 'W';
+      }).join('');
+    // Cold workers 1.33x slower: judged after FIRST_JUDGEMENT_TXS (one serial block), still the workers.
+    const cold = new SpeedChoice(true, 4, 10_000);
+    expect(run(cold, 8, 0.015, 0.02)).toBe('WWWWWSWW');
+    // A load the workers lose on by far (6x): serial from the first judgement on, the workers probed.
+    const lost = new SpeedChoice(true, 4, 10_000);
+    expect(run(lost, 12, 0.015, 0.09)).toBe('WWWWWSSSSSSS');
+    // Warm (10,000 txs in the workers): the same 1.33x now means serial execution; the cold times
+    // are dropped first, so the next worker block is measured anew.
+    // The 3 blocks that reach 10,000 txs and the first one measured anew run in the workers; from
+    // then on serial execution, the workers probed every 4 blocks (probeEvery x floor(1.33)).
+    const warm = run(cold, 12, 0.015, 0.02);
+    expect(warm.slice(0, 4)).toBe('WWWW');
+    expect(warm.slice(5)).toBe('SSSWSSS');
   });
 
   it('refuses bad adaptive and claim settings with the reason', () => {

@@ -538,10 +538,13 @@ export class ParallelExecutor {
 
 /**
  * Chooses between the workers and serial execution from measured time per tx (medians of the
- * last 5 whole blocks of each kind). Until the workers have run `warmupTxs` txs, blocks go to them
- * and are not judged; then one block runs serially, and from there the faster way runs, the
- * other being measured again every `probeEvery` blocks (up to 4x as rarely when it measured
- * slower: see probeInterval).
+ * last 5 whole blocks of each kind). Until the workers have run FIRST_JUDGEMENT_TXS txs (or
+ * `warmupTxs`, when fewer), blocks go to them and are not judged; then one block runs serially,
+ * and from there the faster way runs, the other being measured again every `probeEvery` blocks
+ * (up to 4x as rarely when it measured slower: see probeInterval). While the workers are still
+ * warming up (fewer than `warmupTxs` txs), serial execution is only preferred when the workers
+ * are more than WARMING_MARGIN times slower: cold workers are some 1.3x slower, a load they lose
+ * on by far more than that is not a matter of warm-up. Once warm, their cold times are dropped.
  */
 export class SpeedChoice {
   /** The last few measurements (ms per tx) of each way; each is judged by their median. */
@@ -579,6 +582,16 @@ export class SpeedChoice {
     return medianOf(this.serialTimes);
   }
 
+  /** Serial execution at `serialMs` per tx beats the workers at `workersMs`: faster, by WARMING_MARGIN while the workers warm up. */
+  private prefersSerial(serialMs: number, workersMs: number): boolean {
+    return serialMs * (this.workerTxs < this.warmupTxs ? WARMING_MARGIN : 1) < workersMs;
+  }
+
+  /** Serial execution is the way in use (both ways measured). */
+  private serialPreferred(): boolean {
+    return this.prefersSerial(this.serial!, this.workers!);
+  }
+
   /** Whether the next block should run serially. */
   chooseSerial(): boolean {
     if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
@@ -590,7 +603,7 @@ export class SpeedChoice {
       this.lastProbe = this.blocks;
       return way === 'serial';
     }
-    const preferSerial = this.serial < this.workers;
+    const preferSerial = this.serialPreferred();
     if (this.blocks - this.lastProbe < this.probeInterval()) return preferSerial;
     this.lastProbe = this.blocks;
     return !preferSerial;
@@ -607,7 +620,7 @@ export class SpeedChoice {
    */
   private probeInterval(): number {
     const r = Math.max(this.serial!, this.workers!) / Math.min(this.serial!, this.workers!);
-    const factor = this.workers! < this.serial! ? r * r : Math.floor(r);
+    const factor = this.serialPreferred() ? Math.floor(r) : r * r;
     return Math.round(this.probeEvery * Math.min(4, Math.max(1, factor)));
   }
 
@@ -618,24 +631,43 @@ export class SpeedChoice {
       list.push(msPerTx);
       if (list.length > SAMPLES) list.shift();
     };
-    const inUse =
-      this.serial !== undefined && this.workers !== undefined ? (this.serial < this.workers ? this.serial : this.workers) : undefined;
-    const wasProbe = inUse !== undefined && (how === 'serial') !== this.serial! < this.workers!;
+    const judged = this.serial !== undefined && this.workers !== undefined;
+    const serialInUse = judged && this.serialPreferred();
+    const wasProbe = judged && (how === 'serial') !== serialInUse;
+    // A probe beats the way in use when it is faster (than the workers by the margin, while they warm up).
+    const beats = judged && (how === 'serial' ? this.prefersSerial(msPerTx, this.workers!) : !this.prefersSerial(this.serial!, msPerTx));
     if (how === 'serial') {
       if (this.workers !== undefined) record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
     } else {
-      if (this.workerTxs >= this.warmupTxs) record(this.workerTimes);
+      const before = this.workerTxs;
       this.workerTxs += txs;
+      if (before < this.warmupTxs && this.workerTxs >= this.warmupTxs)
+        this.workerTimes.length = 0; // warm now: cold times do not count
+      else if (before >= Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) record(this.workerTimes);
     }
-    if (wasProbe && msPerTx < inUse) this.recheck = how;
+    if (wasProbe && beats) this.recheck = how;
   }
 
   describe(): string {
     const us = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms * 1000)} µs`);
-    const probing = this.serial !== undefined && this.workers !== undefined && this.serial >= this.workers;
+    const probing = this.serial !== undefined && this.workers !== undefined && !this.serialPreferred();
     return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
   }
 }
+
+/**
+ * Txs the workers run before SpeedChoice first judges them (or `warmupTxs`, when fewer): each
+ * worker compiles the VM anew, and its first blocks are several times slower.
+ */
+export const FIRST_JUDGEMENT_TXS = 4_000;
+
+/**
+ * How much slower the workers must be, while still warming up, for serial execution to be
+ * preferred. Measured: Wasm transfer blocks in cold workers ~1.3x-1.4x slower than serially
+ * (bench:parallel, 23 against 16-18 µs per tx); in bench:e2e, sharing the cores with ingress,
+ * 6x-8x slower (serial 30 µs per tx, the workers 170-240).
+ */
+export const WARMING_MARGIN = 1.5;
 
 /** Blocks of each way SpeedChoice judges by (their median). */
 const SAMPLES = 5;
