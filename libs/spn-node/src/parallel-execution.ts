@@ -93,5 +93,9 @@ function asSnapshot(state: StateReader): SnapshotState | undefined {
 export function describeReport(report: ExecutionReport): string {
   if (report.mode === 'serial') return `serial (${report.reason ?? '?'})`;
   const re = report.stats?.reexecutions ?? 0;
-  return `${report.mode}, ${re} re-execution${re === 1 ? '' : 's'}`;
+  const split = report.stats?.split;
+  const pieces = split
+    ? `, split in ${split.pieces} pieces (slowest ${split.slowestPieceMs.toFixed(1)} ms${split.stolen === undefined ? '' : `, ${split.stolen} txs taken from the workers`})`
+    : '';
+  return `${report.mode}, ${re} re-execution${re === 1 ? '' : 's'}${pieces}`;
 }
