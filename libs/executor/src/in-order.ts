@@ -21,12 +21,26 @@ export async function runInOrder(
     for (const [k, v] of r.writes) overlay.set(k, v);
     if (r.shared !== undefined) engine.receive?.(r.shared);
   }
-  const view: TxStateView = { get: (key) => overlay.get(key) ?? state.get(key) };
+  return runRange(engine, from, n, overlay, (key) => state.get(key));
+}
+
+/**
+ * Runs txs start..end-1 one after another on `engine`: each reads `written` (the writes before it,
+ * which it extends), else `below`. Throws SerialNeeded for a serial-only tx.
+ */
+export async function runRange(
+  engine: TxEngine,
+  start: number,
+  end: number,
+  written: Map<bigint, bigint>,
+  below: (key: bigint) => bigint,
+): Promise<TxResult[]> {
+  const view: TxStateView = { get: (key) => written.get(key) ?? below(key) };
   const out: TxResult[] = [];
-  for (let i = from; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const r = await engine.executeTx(i, view);
     if (r.serialOnly !== undefined) throw new SerialNeeded(`tx ${i}: ${r.serialOnly}`);
-    for (const [k, v] of r.writes) overlay.set(k, v);
+    for (const [k, v] of r.writes) written.set(k, v);
     if (r.shared !== undefined) engine.receive?.(r.shared);
     out.push(r);
   }

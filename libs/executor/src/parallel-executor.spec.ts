@@ -123,6 +123,15 @@ afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
 });
 
+/** `blocks` choices of `c` as S/W, each block of `txs` txs then measured at `serialMs` or `workersMs` per tx. */
+function speedChoices(c: SpeedChoice, blocks: number, serialMs: number, workersMs: number, txs: number): string {
+  return Array.from({ length: blocks }, () => {
+    const serial = c.chooseSerial();
+    c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, txs);
+    return serial ? 'S' : 'W';
+  }).join('');
+}
+
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
   for (const [workers, coordinator, splitFirst, share] of [
     [1, true, false, 0],
@@ -501,13 +510,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it('SpeedChoice: the faster way wins after the warm-up; the other is probed every probeEvery blocks; off means always the workers', () => {
-    /** `blocks` choices as S/W, each block then measured at `serialMs` or `workersMs` per tx (50 txs). */
     const choices = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
-      Array.from({ length: blocks }, () => {
-        const serial = c.chooseSerial();
-        c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, 50);
-        return serial ? 'S' : 'W';
-      }).join('');
+      speedChoices(c, blocks, serialMs, workersMs, 50);
     // The workers are faster here (serial 1.5x slower: probed every 4 * 1.5² = 9 blocks).
     expect(choices(new SpeedChoice(true, 4, 100), 14, 0.015, 0.01)).toBe('WWWSWWWWWWWSWW');
     // One block measured far slower (a descheduled thread) does not change the choice: medians
@@ -540,13 +544,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
   });
 
   it(`SpeedChoice: while the workers warm up (from ${FIRST_JUDGEMENT_TXS} to warmupTxs txs), serial execution wins only by ${WARMING_MARGIN}x; then their cold times are dropped`, () => {
-    /** `blocks` choices as S/W, each block of 1,000 txs then measured at `serialMs` or `workersMs` per tx. */
     const run = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
-      Array.from({ length: blocks }, () => {
-        const serial = c.chooseSerial();
-        c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, 1_000);
-        return serial ? 'S' : 'W';
-      }).join('');
+      speedChoices(c, blocks, serialMs, workersMs, 1_000);
     // Cold workers 1.33x slower: judged after FIRST_JUDGEMENT_TXS (one serial block), still the workers.
     const cold = new SpeedChoice(true, 4, 10_000);
     expect(run(cold, 8, 0.015, 0.02)).toBe('WWWWWSWW');

@@ -10,8 +10,8 @@
  * reached through keys too (the account's code hash), and the tail's engine receives the earlier
  * pieces' before it runs. A block without a conflict costs the workers one message each way.
  */
-import type { TxEngine, TxResult, TxStateView } from './engine';
-import { runInOrder, SerialNeeded } from './in-order';
+import type { TxEngine, TxResult } from './engine';
+import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
 import { MAX_PIECE_TX, PieceCell } from './piece-cell';
 import { decodeExecuted, type FromWorker } from './protocol';
@@ -163,24 +163,11 @@ interface LocalPiece extends SplitPiece {
 
 /** Txs start..end-1 run here, straight through over committed state and the piece's own earlier writes. */
 async function runLocalPiece(engine: TxEngine, state: SnapshotState, start: number, end: number): Promise<LocalPiece> {
-  const written = new Map<bigint, bigint>();
   const committedReads: bigint[] = [];
-  const view: TxStateView = {
-    get(key) {
-      const mine = written.get(key);
-      if (mine !== undefined) return mine;
-      committedReads.push(key);
-      return state.get(key);
-    },
-  };
-  const results: TxResult[] = [];
-  for (let i = start; i < end; i++) {
-    const r = await engine.executeTx(i, view);
-    if (r.serialOnly !== undefined) throw new SerialNeeded(`tx ${i}: ${r.serialOnly}`);
-    for (const [k, v] of r.writes) written.set(k, v);
-    if (r.shared !== undefined) engine.receive?.(r.shared);
-    results.push(r);
-  }
+  const results = await runRange(engine, start, end, new Map(), (key) => {
+    committedReads.push(key);
+    return state.get(key);
+  });
   return { start, end, committedReads, results };
 }
 
