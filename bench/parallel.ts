@@ -199,6 +199,18 @@ async function wasmScenario(
   };
 }
 
+const onOff = (value: string) => value === 'on';
+
+/** `--flag value` as the executor setting `key` (parsed by `parse`), or nothing when the flag is absent. */
+function tuningFlag<K extends keyof ParallelTuning>(
+  flag: string,
+  key: K,
+  parse: (value: string) => ParallelTuning[K],
+): Partial<ParallelTuning> {
+  const value = argValue(process.argv, flag);
+  return value === undefined || value === '' ? {} : { [key]: parse(value) };
+}
+
 async function main(): Promise<void> {
   const runs = Number(argValue(process.argv, 'runs') ?? 7);
   const txs = Number(argValue(process.argv, 'txs') ?? 200);
@@ -211,14 +223,14 @@ async function main(): Promise<void> {
   const warmup = Number(argValue(process.argv, 'warmup') ?? 10);
   const tuning: BenchTuning = {
     workers,
-    ...(argValue(process.argv, 'coordinator') ? { coordinatorExecutes: argValue(process.argv, 'coordinator') === 'on' } : {}),
-    ...(argValue(process.argv, 'tasks-per-worker') ? { tasksPerWorker: Number(argValue(process.argv, 'tasks-per-worker')) } : {}),
-    ...(argValue(process.argv, 'claim-ms') ? { claimMs: Number(argValue(process.argv, 'claim-ms')) } : {}),
-    ...(argValue(process.argv, 'warmup-txs') ? { warmupTxs: Number(argValue(process.argv, 'warmup-txs')) } : {}),
-    ...(argValue(process.argv, 'adaptive') ? { adaptive: argValue(process.argv, 'adaptive') === 'on' } : {}),
-    ...(argValue(process.argv, 'split-first') ? { splitFirst: argValue(process.argv, 'split-first') === 'on' } : {}),
-    ...(argValue(process.argv, 'coordinator-share') ? { splitCoordinatorShare: Number(argValue(process.argv, 'coordinator-share')) } : {}),
-    ...(argValue(process.argv, 'worker-young-mb') ? { workerYoungGenerationMb: Number(argValue(process.argv, 'worker-young-mb')) } : {}),
+    ...tuningFlag('coordinator', 'coordinatorExecutes', onOff),
+    ...tuningFlag('tasks-per-worker', 'tasksPerWorker', Number),
+    ...tuningFlag('claim-ms', 'claimMs', Number),
+    ...tuningFlag('warmup-txs', 'warmupTxs', Number),
+    ...tuningFlag('adaptive', 'adaptive', onOff),
+    ...tuningFlag('split-first', 'splitFirst', onOff),
+    ...tuningFlag('coordinator-share', 'splitCoordinatorShare', Number),
+    ...tuningFlag('worker-young-mb', 'workerYoungGenerationMb', Number),
   };
   const out: Record<string, number> = {};
   const results: Record<string, ScenarioResult> = {};

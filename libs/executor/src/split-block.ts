@@ -89,11 +89,7 @@ export async function runSplitBlock(
       await engine.beginBlock(block, txs);
       local.push(await runLocalPiece(engine, state, 0, own));
       for (;;) {
-        const from = busy.reduce<(typeof busy)[number] | undefined>(
-          (a, b) => (a === undefined || b.cell!.remaining() > a.cell!.remaining() ? b : a),
-          undefined,
-        );
-        const tail = from?.cell?.stealTail(STEAL_FRACTION);
+        const tail = mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION);
         if (tail === undefined) break;
         local.push(await runLocalPiece(engine, state, tail.start, tail.end));
       }
@@ -142,6 +138,13 @@ function workerResults(done: Done): TxResult[] | string {
     out.push({ writes: e.writes, output: e.output, ...(e.shared === undefined ? {} : { shared: e.shared }) });
   }
   return out;
+}
+
+/** The cell with the most txs not taken yet (undefined: none). */
+function mostLeft(cells: readonly PieceCell[]): PieceCell | undefined {
+  let best: PieceCell | undefined;
+  for (const cell of cells) if (best === undefined || cell.remaining() > best.remaining()) best = cell;
+  return best;
 }
 
 /** Each steal takes this share of what the worker has not started yet (its next ones are under way meanwhile). */
