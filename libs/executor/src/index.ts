@@ -4,3 +4,4 @@ export * from './mv-memory';
 export * from './protocol';
 export * from './worker-pool';
 export * from './parallel-executor';
+export * from './speed-choice';

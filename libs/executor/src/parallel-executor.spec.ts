@@ -8,9 +8,6 @@ import {
   MAX_CONTENTION_BACKOFF,
   ParallelExecutor,
   WORKER_YOUNG_GENERATION_MB,
-  SpeedChoice,
-  FIRST_JUDGEMENT_TXS,
-  WARMING_MARGIN,
   type ParallelTuning,
   type RunOutcome,
   type SnapshotState,
@@ -122,15 +119,6 @@ function executor(workers: number, coordinatorExecutes = true, splitFirst = fals
 afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
 });
-
-/** `blocks` choices of `c` as S/W, each block of `txs` txs then measured at `serialMs` or `workersMs` per tx. */
-function speedChoices(c: SpeedChoice, blocks: number, serialMs: number, workersMs: number, txs: number): string {
-  return Array.from({ length: blocks }, () => {
-    const serial = c.chooseSerial();
-    c.note(serial ? 'serial' : 'workers', serial ? serialMs : workersMs, txs);
-    return serial ? 'S' : 'W';
-  }).join('');
-}
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
   for (const [workers, coordinator, splitFirst, share] of [
@@ -509,60 +497,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     ]);
   });
 
-  it('SpeedChoice: the faster way wins after the warm-up; the other is probed every probeEvery blocks; off means always the workers', () => {
-    const choices = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
-      speedChoices(c, blocks, serialMs, workersMs, 50);
-    // The workers are faster here (serial 1.5x slower: probed every 4 * 1.5² = 9 blocks).
-    expect(choices(new SpeedChoice(true, 4, 100), 14, 0.015, 0.01)).toBe('WWWSWWWWWWWSWW');
-    // One block measured far slower (a descheduled thread) does not change the choice: medians
-    // of the last 5 blocks. A lasting change does.
-    const m = new SpeedChoice(true, 100, 0);
-    m.note('workers', 0.01, 50);
-    expect(m.chooseSerial()).toBe(true); // judged: the serial way is measured once
-    for (let b = 0; b < 4; b++) m.note('serial', 0.015, 50);
-    for (let b = 0; b < 3; b++) m.note('workers', 0.01, 50);
-    m.note('workers', 0.1, 50);
-    expect(m.chooseSerial()).toBe(false);
-    for (let b = 0; b < 2; b++) m.note('workers', 0.05, 50);
-    expect(m.chooseSerial()).toBe(true); // 3 of the last 5 worker blocks are slower than serial
-    // A probe that beats the way in use is run again at once: a bad judgement (workers measured
-    // while still warming up) is undone within a few blocks.
-    const r = new SpeedChoice(true, 16, 0);
-    r.note('workers', 0.05, 50); // judged while still slow
-    expect(r.chooseSerial()).toBe(true);
-    r.note('serial', 0.03, 50);
-    // The warm workers are faster: the probe at block 16 beats serial, so the workers run again;
-    // their median (of 0.05, 0.01) then ties serial's, and one more block makes them the faster way.
-    expect(choices(r, 20, 0.03, 0.01)).toBe('SSSSSSSSSSSSSSWWWWWW');
-    // Serial execution measured r times slower is probed r² times more rarely, at most 4x.
-    // Serial 3x slower: a probe every 16 blocks.
-    expect(choices(new SpeedChoice(true, 4, 100), 24, 0.03, 0.01)).toBe('WWWSWWWWWWWWWWWWWWSWWWWW');
-    const off = new SpeedChoice(false, 4, 0);
-    off.note('workers', 1, 50);
-    off.note('serial', 0.001, 50);
-    expect(Array.from({ length: 5 }, () => off.chooseSerial())).toEqual([false, false, false, false, false]);
-  });
-
-  it(`SpeedChoice: while the workers warm up (from ${FIRST_JUDGEMENT_TXS} to warmupTxs txs), serial execution wins only by ${WARMING_MARGIN}x; then their cold times are dropped`, () => {
-    const run = (c: SpeedChoice, blocks: number, serialMs: number, workersMs: number) =>
-      speedChoices(c, blocks, serialMs, workersMs, 1_000);
-    // Cold workers 1.33x slower: judged after FIRST_JUDGEMENT_TXS (one serial block), still the workers.
-    const cold = new SpeedChoice(true, 4, 10_000);
-    expect(run(cold, 8, 0.015, 0.02)).toBe('WWWWWSWW');
-    // A load the workers lose on by far (6x): serial from the first judgement on, the workers probed.
-    const lost = new SpeedChoice(true, 4, 10_000);
-    expect(run(lost, 12, 0.015, 0.09)).toBe('WWWWWSSSSSSS');
-    // Warm (10,000 txs in the workers): the same 1.33x now means serial execution; the cold times
-    // are dropped first, so the next worker block is measured anew.
-    // The 3 blocks that reach 10,000 txs and the first one measured anew run in the workers; from
-    // then on serial execution, the workers probed every 4 blocks (probeEvery x floor(1.33)).
-    const warm = run(cold, 12, 0.015, 0.02);
-    expect(warm.slice(0, 4)).toBe('WWWW');
-    expect(warm.slice(5)).toBe('SSSWSSS');
-  });
-
   it('refuses bad adaptive and claim settings with the reason', () => {
-    expect(() => new SpeedChoice(true, 1, 0)).toThrow('probeEvery must be an integer >= 2, got 1');
     expect(() => kvExecutor({ workers: 1, warmupTxs: -5 })).toThrow('warmupTxs must be a non-negative integer, got -5');
     expect(() => kvExecutor({ workers: 1, warmupTxs: 1.5 })).toThrow(/warmupTxs/);
     expect(() => kvExecutor({ workers: 1, claimMs: 0 })).toThrow('claimMs must be in (0, 1000], got 0');

@@ -8,6 +8,7 @@ import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type Repl
 import { ExecWorker, type HostHandler } from './worker-pool';
 import { runInOrder, SerialNeeded } from './in-order';
 import { runSplitBlock } from './split-block';
+import { DEFAULT_WARMUP_TXS, SpeedChoice } from './speed-choice';
 
 /** Committed state as the executor reads it: values, every entry (worker snapshots), and a version that moves on every commit. */
 export interface SnapshotState {
@@ -183,15 +184,6 @@ export const WORKER_YOUNG_GENERATION_MB = 3 * SEMI_SPACE_MB;
 
 /** Node flags for a process that runs blocks serially beside the workers: the same semi-spaces. */
 export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
-
-/**
- * See ParallelExecutorOptions.warmupTxs. Measured on a 2-core machine (Wasm token transfers, 200-tx
- * blocks, 2 workers): after 20 blocks in a row in the workers (4,000 txs, the first setting) they
- * ran a block in 3.7-4.1 ms against 3.5-3.6 ms serially, and stayed that slow through 120 more
- * blocks run a few at a time between serial ones (as probes run), so a judgement then chose
- * serial execution for good; after 200 blocks in a row, 2.7-3.1 ms, probes included.
- */
-export const DEFAULT_WARMUP_TXS = 40_000;
 
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
@@ -534,149 +526,6 @@ export class ParallelExecutor {
     const oldest = Math.min(...this.workers.map((w) => w.stateVersion));
     this.commits = this.commits.filter((c) => c.to > oldest);
   }
-}
-
-/**
- * Chooses between the workers and serial execution from measured time per tx (medians of the
- * last 5 whole blocks of each kind). Until the workers have run FIRST_JUDGEMENT_TXS txs (or
- * `warmupTxs`, when fewer), blocks go to them and are not judged; then one block runs serially,
- * and from there the faster way runs, the other being measured again every `probeEvery` blocks
- * (up to 4x as rarely when it measured slower: see probeInterval). While the workers are still
- * warming up (fewer than `warmupTxs` txs), serial execution is only preferred when the workers
- * are more than WARMING_MARGIN times slower: cold workers are some 1.3x slower, a load they lose
- * on by far more than that is not a matter of warm-up. Once warm, their cold times are dropped.
- */
-export class SpeedChoice {
-  /** The last few measurements (ms per tx) of each way; each is judged by their median. */
-  private readonly workerTimes: number[] = [];
-  private readonly serialTimes: number[] = [];
-  private workerTxs = 0;
-  private blocks = 0;
-  private lastProbe = 0;
-  /**
-   * Set when a probe beat the way in use: the next block runs the probed way again, so that a
-   * bad judgement (e.g. of workers still warming up) is undone within a few blocks, not a few
-   * times probeEvery blocks.
-   */
-  private recheck: 'serial' | 'workers' | undefined;
-
-  constructor(
-    private readonly enabled: boolean,
-    private readonly probeEvery: number,
-    private readonly warmupTxs: number,
-  ) {
-    if (!Number.isInteger(probeEvery) || probeEvery < 2) throw new Error(`probeEvery must be an integer >= 2, got ${probeEvery}`);
-    if (!Number.isInteger(warmupTxs) || warmupTxs < 0) throw new Error(`warmupTxs must be a non-negative integer, got ${warmupTxs}`);
-  }
-
-  /**
-   * A way's time per tx: the median of its last SAMPLES blocks (undefined before the first). A
-   * moving average was tried first: on this noisy machine one block measured 3x slower (a
-   * descheduled thread) sent the next 16 blocks the wrong way.
-   */
-  private get workers(): number | undefined {
-    return medianOf(this.workerTimes);
-  }
-
-  private get serial(): number | undefined {
-    return medianOf(this.serialTimes);
-  }
-
-  /** Serial execution at `serialMs` per tx beats the workers at `workersMs`: faster, by WARMING_MARGIN while the workers warm up. */
-  private prefersSerial(serialMs: number, workersMs: number): boolean {
-    return serialMs * (this.workerTxs < this.warmupTxs ? WARMING_MARGIN : 1) < workersMs;
-  }
-
-  /** Serial execution is the way in use (both ways measured). */
-  private serialPreferred(): boolean {
-    return this.prefersSerial(this.serial!, this.workers!);
-  }
-
-  /** Whether the next block should run serially. */
-  chooseSerial(): boolean {
-    if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
-    this.blocks++;
-    if (this.serial === undefined) return true;
-    if (this.recheck !== undefined) {
-      const way = this.recheck;
-      this.recheck = undefined;
-      this.lastProbe = this.blocks;
-      return way === 'serial';
-    }
-    const preferSerial = this.serialPreferred();
-    if (this.blocks - this.lastProbe < this.probeInterval()) return preferSerial;
-    this.lastProbe = this.blocks;
-    return !preferSerial;
-  }
-
-  /**
-   * Blocks between two probes of the slower way, which measured r times slower:
-   * - serial execution (the workers in use): `probeEvery` times r², at most 4x. A probe costs
-   *   r - 1 blocks' worth of the workers' time, so the probes cost at most a 1/(4 probeEvery)
-   *   part of the time for r up to 2 (1.6 % at the default 16). Probing every `probeEvery` blocks
-   *   cost EVM blocks (workers 1.5x faster) 3 %. Serial speed does not drift: nothing is missed.
-   * - the workers (serial in use): `probeEvery` times whole r, at most 4x. Their speed does drift
-   *   (warm-up, JIT), and a probe that finds them faster is what undoes a bad judgement.
-   */
-  private probeInterval(): number {
-    const r = Math.max(this.serial!, this.workers!) / Math.min(this.serial!, this.workers!);
-    const factor = this.serialPreferred() ? Math.floor(r) : r * r;
-    return Math.round(this.probeEvery * Math.min(4, Math.max(1, factor)));
-  }
-
-  /** Time per tx (ms) of a whole block of `txs` txs, run in the workers or serially. */
-  note(how: 'workers' | 'serial', msPerTx: number, txs: number): void {
-    if (!this.enabled) return;
-    const record = (list: number[]) => {
-      list.push(msPerTx);
-      if (list.length > SAMPLES) list.shift();
-    };
-    const judged = this.serial !== undefined && this.workers !== undefined;
-    const serialInUse = judged && this.serialPreferred();
-    const wasProbe = judged && (how === 'serial') !== serialInUse;
-    // A probe beats the way in use when it is faster (than the workers by the margin, while they warm up).
-    const beats = judged && (how === 'serial' ? this.prefersSerial(msPerTx, this.workers!) : !this.prefersSerial(this.serial!, msPerTx));
-    if (how === 'serial') {
-      if (this.workers !== undefined) record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
-    } else {
-      const before = this.workerTxs;
-      this.workerTxs += txs;
-      if (before < this.warmupTxs && this.workerTxs >= this.warmupTxs)
-        this.workerTimes.length = 0; // warm now: cold times do not count
-      else if (before >= Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) record(this.workerTimes);
-    }
-    if (wasProbe && beats) this.recheck = how;
-  }
-
-  describe(): string {
-    const us = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms * 1000)} µs`);
-    const probing = this.serial !== undefined && this.workers !== undefined && !this.serialPreferred();
-    return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
-  }
-}
-
-/**
- * Txs the workers run before SpeedChoice first judges them (or `warmupTxs`, when fewer): each
- * worker compiles the VM anew, and its first blocks are several times slower.
- */
-export const FIRST_JUDGEMENT_TXS = 4_000;
-
-/**
- * How much slower the workers must be, while still warming up, for serial execution to be
- * preferred. Measured: Wasm transfer blocks in cold workers ~1.3x-1.4x slower than serially
- * (bench:parallel, 23 against 16-18 µs per tx); in bench:e2e, sharing the cores with ingress,
- * 6x-8x slower (serial 30 µs per tx, the workers 170-240).
- */
-export const WARMING_MARGIN = 1.5;
-
-/** Blocks of each way SpeedChoice judges by (their median). */
-const SAMPLES = 5;
-
-function medianOf(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One block's execution: the scheduler, validation and commit logic of Block-STM. */

@@ -1,0 +1,181 @@
+/**
+ * See ParallelExecutorOptions.warmupTxs. Measured on a 2-core machine (Wasm token transfers, 200-tx
+ * blocks, 2 workers): after 20 blocks in a row in the workers (4,000 txs, the first setting) they
+ * ran a block in 3.7-4.1 ms against 3.5-3.6 ms serially, and stayed that slow through 120 more
+ * blocks run a few at a time between serial ones (as probes run), so a judgement then chose
+ * serial execution for good; after 200 blocks in a row, 2.7-3.1 ms, probes included.
+ */
+export const DEFAULT_WARMUP_TXS = 40_000;
+
+/**
+ * Chooses between the workers and serial execution from measured time per tx (medians of the
+ * last 5 whole blocks of each kind). Until the workers have run FIRST_JUDGEMENT_TXS txs (or
+ * `warmupTxs`, when fewer), blocks go to them and are not judged; then one block runs serially,
+ * and from there the faster way runs, the other being measured again every `probeEvery` blocks
+ * or more rarely, the more so the slower it measured (see probeInterval; serial execution again
+ * sooner when the workers' time shows the load changed). While the workers are still
+ * warming up (fewer than `warmupTxs` txs), serial execution is only preferred when the workers
+ * are more than WARMING_MARGIN times slower: cold workers are some 1.3x slower, a load they lose
+ * on by far more than that is not a matter of warm-up. Once warm, their cold times are dropped.
+ */
+export class SpeedChoice {
+  /** The last few measurements (ms per tx) of each way; each is judged by their median. */
+  private readonly workerTimes: number[] = [];
+  private readonly serialTimes: number[] = [];
+  private workerTxs = 0;
+  private blocks = 0;
+  private lastProbe = 0;
+  /**
+   * Set when a probe beat the way in use: the next block runs the probed way again, so that a
+   * bad judgement (e.g. of workers still warming up) is undone within a few blocks, not a few
+   * times probeEvery blocks.
+   */
+  private recheck: 'serial' | 'workers' | undefined;
+  /** The workers' time per tx (their median) when serial execution was last measured (see loadChanged). */
+  private workersAtSerialProbe: number | undefined;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly probeEvery: number,
+    private readonly warmupTxs: number,
+  ) {
+    if (!Number.isInteger(probeEvery) || probeEvery < 2) throw new Error(`probeEvery must be an integer >= 2, got ${probeEvery}`);
+    if (!Number.isInteger(warmupTxs) || warmupTxs < 0) throw new Error(`warmupTxs must be a non-negative integer, got ${warmupTxs}`);
+  }
+
+  /**
+   * A way's time per tx: the median of its last SAMPLES blocks (undefined before the first). A
+   * moving average was tried first: on this noisy machine one block measured 3x slower (a
+   * descheduled thread) sent the next 16 blocks the wrong way.
+   */
+  private get workers(): number | undefined {
+    return medianOf(this.workerTimes);
+  }
+
+  private get serial(): number | undefined {
+    return medianOf(this.serialTimes);
+  }
+
+  /** Serial execution at `serialMs` per tx beats the workers at `workersMs`: faster, by WARMING_MARGIN while the workers warm up. */
+  private prefersSerial(serialMs: number, workersMs: number): boolean {
+    return serialMs * (this.workerTxs < this.warmupTxs ? WARMING_MARGIN : 1) < workersMs;
+  }
+
+  /** Serial execution is the way in use (both ways measured). */
+  private serialPreferred(): boolean {
+    return this.prefersSerial(this.serial!, this.workers!);
+  }
+
+  /** Whether the next block should run serially. */
+  chooseSerial(): boolean {
+    if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
+    this.blocks++;
+    if (this.serial === undefined) return true;
+    if (this.recheck !== undefined) {
+      const way = this.recheck;
+      this.recheck = undefined;
+      this.lastProbe = this.blocks;
+      return way === 'serial';
+    }
+    const preferSerial = this.serialPreferred();
+    const since = this.blocks - this.lastProbe;
+    if (since < this.probeInterval() && !(since >= this.probeEvery && !preferSerial && this.loadChanged())) return preferSerial;
+    this.lastProbe = this.blocks;
+    return !preferSerial;
+  }
+
+  /**
+   * The workers' time per tx moved by more than LOAD_CHANGE either way since serial execution was
+   * last measured: the load changed (other txs, other contention), and the serial time measured
+   * for the old one says little about the new one. Serial execution's own speed does not drift
+   * while the load stays the same, so this, not a short probe interval, is what a long interval
+   * between serial probes relies on.
+   */
+  private loadChanged(): boolean {
+    if (this.workersAtSerialProbe === undefined) return false;
+    const moved = this.workers! / this.workersAtSerialProbe;
+    return moved > LOAD_CHANGE || moved < 1 / LOAD_CHANGE;
+  }
+
+  /**
+   * Blocks between two probes of the slower way, which measured r times slower:
+   * - serial execution (the workers in use): `probeEvery` times r⁴, at most 16x (256 blocks at
+   *   the default 16), and sooner when the load changes (loadChanged). A probe costs r - 1
+   *   blocks' worth of the workers' time, so the probes cost under 0.7 % of the time for any r up
+   *   to 2.5 (the most, 0.66 %, at r = 4/3). With r² and at most 4x (the first setting), EVM
+   *   blocks (workers 1.7x faster) had a serial probe every 46 blocks, 1.5 % of the time, and
+   *   one of bench:parallel's 7 EVM runs of 6 blocks in most full runs held one (that run
+   *   measured ~1.4x against ~1.7x).
+   * - the workers (serial in use): `probeEvery` times whole r, at most 4x. Their speed does drift
+   *   (warm-up, JIT), and a probe that finds them faster is what undoes a bad judgement.
+   */
+  private probeInterval(): number {
+    const r = Math.max(this.serial!, this.workers!) / Math.min(this.serial!, this.workers!);
+    if (this.serialPreferred()) return Math.round(this.probeEvery * Math.min(4, Math.max(1, Math.floor(r))));
+    return Math.round(this.probeEvery * Math.min(16, Math.max(1, r ** 4)));
+  }
+
+  /** Time per tx (ms) of a whole block of `txs` txs, run in the workers or serially. */
+  note(how: 'workers' | 'serial', msPerTx: number, txs: number): void {
+    if (!this.enabled) return;
+    const record = (list: number[]) => {
+      list.push(msPerTx);
+      if (list.length > SAMPLES) list.shift();
+    };
+    const judged = this.serial !== undefined && this.workers !== undefined;
+    const serialInUse = judged && this.serialPreferred();
+    const wasProbe = judged && (how === 'serial') !== serialInUse;
+    // A probe beats the way in use when it is faster (than the workers by the margin, while they warm up).
+    const beats = judged && (how === 'serial' ? this.prefersSerial(msPerTx, this.workers!) : !this.prefersSerial(this.serial!, msPerTx));
+    if (how === 'serial') {
+      if (this.workers !== undefined) {
+        record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
+        this.workersAtSerialProbe = this.workers;
+      }
+    } else {
+      const before = this.workerTxs;
+      this.workerTxs += txs;
+      if (before < this.warmupTxs && this.workerTxs >= this.warmupTxs)
+        this.workerTimes.length = 0; // warm now: cold times do not count
+      else if (before >= Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) record(this.workerTimes);
+    }
+    if (wasProbe && beats) this.recheck = how;
+  }
+
+  describe(): string {
+    const us = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms * 1000)} µs`);
+    const probing = this.serial !== undefined && this.workers !== undefined && !this.serialPreferred();
+    return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
+  }
+}
+
+/**
+ * Txs the workers run before SpeedChoice first judges them (or `warmupTxs`, when fewer): each
+ * worker compiles the VM anew, and its first blocks are several times slower.
+ */
+export const FIRST_JUDGEMENT_TXS = 4_000;
+
+/**
+ * How much slower the workers must be, while still warming up, for serial execution to be
+ * preferred. Measured: Wasm transfer blocks in cold workers ~1.3x-1.4x slower than serially
+ * (bench:parallel, 23 against 16-18 µs per tx); in bench:e2e, sharing the cores with ingress,
+ * 6x-8x slower (serial 30 µs per tx, the workers 170-240).
+ */
+export const WARMING_MARGIN = 1.5;
+
+/**
+ * How far (a factor, either way) the workers' time per tx must move from what it was when serial
+ * execution was last measured for SpeedChoice to measure serial execution again before its
+ * interval (the load changed). This machine's own drift between phases is ~1.3x.
+ */
+export const LOAD_CHANGE = 1.5;
+
+/** Blocks of each way SpeedChoice judges by (their median). */
+const SAMPLES = 5;
+
+function medianOf(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
