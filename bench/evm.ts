@@ -28,11 +28,10 @@ import { Account, createAddressFromString } from '@ethereumjs/util';
 import { createVM, runTx } from '@ethereumjs/vm';
 import { getCreateAddress, Interface } from 'ethers';
 import { MemoryNodeStore, poseidonHasher, StateTree, type TreeChanges } from '@mesh/state';
-import { ParallelExecutor } from '@mesh/executor';
-import { EVM_CODE_REQUEST, EVM_TX_ENGINE_MODULE, EvmEngine, EvmTxEngine, genesisWrites, INITIAL_BASE_FEE, spnCommon } from '@mesh/vm-evm';
-import { ParallelExecution } from '../libs/spn-node/src/parallel-execution';
+import { EvmEngine, genesisWrites, INITIAL_BASE_FEE, spnCommon } from '@mesh/vm-evm';
+import type { ParallelExecution } from '../libs/spn-node/src/parallel-execution';
 import { EvmCodeStore } from '../libs/spn-node/src/evm/evm-code-store';
-import { EvmExecutor } from '../libs/spn-node/src/evm/evm-executor';
+import { EvmExecutor, evmParallelExecution } from '../libs/spn-node/src/evm/evm-executor';
 import type { MempoolTx } from '../libs/spn-node/src/executor';
 import { StateCache } from '../libs/spn-node/src/state-cache';
 import { compileFixtures } from '../libs/vm-evm/test-fixtures/solidity';
@@ -341,17 +340,9 @@ async function main(): Promise<void> {
 
 /** The parallel executor the node runs, kept (warm) across the runs' executors; code comes from the setup's. */
 function parallelExecution(snap: SpnSnapshot): ParallelExecution {
-  const engineOptions = { chainId: CHAIN_ID };
-  const hostHandler = (kind: string, arg: unknown) => (kind === EVM_CODE_REQUEST ? snap.code.get(String(arg)) : undefined);
-  return new ParallelExecution(
-    new ParallelExecutor({
-      engineModule: EVM_TX_ENGINE_MODULE,
-      engineOptions,
-      localEngine: () => EvmTxEngine.create(engineOptions, { request: async (kind, arg) => hostHandler(kind, arg) }),
-      hostHandler,
-      workers: Number(argValue(process.argv, 'workers') ?? availableParallelism()),
-    }),
-  );
+  return evmParallelExecution({ chainId: CHAIN_ID }, (hash) => snap.code.get(hash), {
+    workers: Number(argValue(process.argv, 'workers') ?? availableParallelism()),
+  });
 }
 
 main()

@@ -56,6 +56,22 @@ export interface TxEngine {
   committed?(payload: unknown): void;
 }
 
+/**
+ * How a VM's tx outputs (`TxResult.output`) go from a worker to the main thread when structured
+ * cloning them costs too much: a worker encodes the outputs of each message it sends with
+ * `encode`, the main thread decodes them with `decode`. Must give back outputs equal to those
+ * encoded (the same keys present, the same values). Measured on this 2-core machine: receipts
+ * took 4.5 µs per Wasm tx and 17 µs per EVM tx to deserialise as cloned objects, against ~1.1 µs
+ * and ~6 µs from JSON, on the main thread, which takes every worker's results in turn.
+ *
+ * An engine module exports it as `txOutputCodec` (its workers use it) and the VM passes the same
+ * object as the executor's `outputCodec` (the main thread decodes with it).
+ */
+export interface TxOutputCodec {
+  encode(outputs: readonly unknown[]): string;
+  decode(encoded: string): unknown[];
+}
+
 /** How a worker-side engine asks the main thread for something it lacks (contract code, plugin code). */
 export interface EngineHost {
   request(kind: string, arg: unknown): Promise<unknown>;

@@ -105,12 +105,19 @@ function kvExecutor(options: ParallelTuning): ParallelExecutor {
   return ex;
 }
 
-function executor(workers: number, coordinatorExecutes = true, splitFirst = false, splitCoordinatorShare = 0): ParallelExecutor {
+function executor(
+  workers: number,
+  coordinatorExecutes = true,
+  splitFirst = false,
+  splitCoordinatorShare = 0,
+  splitWorkersSteal = true,
+): ParallelExecutor {
   return kvExecutor({
     workers,
     coordinatorExecutes,
     splitFirst,
     splitCoordinatorShare,
+    splitWorkersSteal,
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
@@ -121,7 +128,8 @@ afterAll(async () => {
 });
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
-  for (const [workers, coordinator, splitFirst, share] of [
+  // [workers, the coordinator executes, split first pass, the coordinator's share, workers take each other's tails]
+  for (const [workers, coordinator, splitFirst, share, steal = true] of [
     [1, true, false, 0],
     [2, true, false, 0],
     [4, true, false, 0],
@@ -129,14 +137,15 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     [2, false, false, 0],
     [4, false, false, 0],
     [2, false, true, 0],
+    [2, false, true, 0, false],
     [4, false, true, 0],
     [1, false, true, 0.4],
     [2, false, true, 0.1],
   ] as const) {
     for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
-      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}${share > 0 ? ` (the coordinator's share ${share}, taking the workers' tails)` : ''}`;
+      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}${share > 0 ? ` (the coordinator's share ${share}, taking the workers' tails)` : ''}${splitFirst && workers > 1 ? (steal ? ', workers taking tails' : ', no tails taken') : ''}`;
       it(`${workers} worker(s)${who}, ${contention} contention: identical results, block after block`, async () => {
-        const ex = executor(workers, coordinator, splitFirst, share);
+        const ex = executor(workers, coordinator, splitFirst, share, steal);
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
@@ -304,7 +313,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       Array.from({ length: n }, (_, i) => ({ reads: [BigInt(base + 2 * i)], writes: [BigInt(base + 2 * i + 1)], work: 2_000 }));
 
     it('a block whose pieces do not touch each other runs as one piece per worker, one message each way, no re-execution', async () => {
-      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false, splitFirst: true });
+      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false, splitFirst: true, splitWorkersSteal: false });
       const state = new TestState();
       const txs = disjoint(50);
       const out = await ex.run(null, txs, state);
@@ -315,7 +324,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     });
 
     it('a piece that read what an earlier piece wrote runs again here with the rest; the next block takes the Block-STM path, with no back-off', async () => {
-      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true, splitWorkersSteal: false });
       const state = new TestState();
       // Tx 30 (second piece) reads key 5, which tx 3 (first piece) writes.
       const txs = disjoint(40);
@@ -374,6 +383,37 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(out.kind).toBe('parallel');
       if (out.kind !== 'parallel') return;
       expect(out.stats.split?.stolen).toBeGreaterThan(0);
+      expect(out.stats.mode).toBe('parallel+serial-tail');
+      expect(out.results.map((r) => r.output)).toEqual(expected.results);
+      expect(mergedWrites(out.results)).toEqual(expected.writes);
+    });
+
+    it("a worker that finishes its piece first takes tails of the other's; every tx runs once, results exact", async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
+      const state = new TestState();
+      // The first piece's txs are cheap, the second's heavy: the first worker is done long before.
+      const txs = disjoint(60).map((tx, i) => ({ ...tx, work: i < 30 ? 0 : 200_000 }));
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.stats).toMatchObject({ mode: 'parallel', executions: 60, reexecutions: 0 });
+      expect(out.stats.split?.takenByWorkers).toBeGreaterThan(0);
+      expect(out.stats.split?.pieces).toBeGreaterThan(2);
+      expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+    });
+
+    it('a tail a worker took that read what the rest of its piece wrote runs again here (serial tail); results exact', async () => {
+      const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
+      const state = new TestState();
+      // Every tx from 31 on reads the key tx 30 (the second piece's first) writes: whatever the first worker takes conflicts.
+      const txs = disjoint(60).map((tx, i) => ({ ...tx, work: i < 30 ? 0 : 200_000 }));
+      txs[30] = { reads: [1n], writes: [5n], work: 200_000 };
+      for (let i = 31; i < 60; i++) txs[i] = { ...txs[i], reads: [...txs[i].reads, 5n] };
+      const expected = runKvSerially(txs, state.values);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      expect(out.stats.split?.takenByWorkers).toBeGreaterThan(0);
       expect(out.stats.mode).toBe('parallel+serial-tail');
       expect(out.results.map((r) => r.output)).toEqual(expected.results);
       expect(mergedWrites(out.results)).toEqual(expected.writes);

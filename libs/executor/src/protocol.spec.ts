@@ -25,6 +25,21 @@ describe('ExecutedBatch encoding', () => {
     expect([...back[2].writes.keys()]).toEqual([9n, 8n]);
   });
 
+  it("with the engine's TxOutputCodec: outputs go as its text, and come back through it; without the codec on this side, a clear error", () => {
+    const codec = { encode: (o: readonly unknown[]) => JSON.stringify(o), decode: (t: string) => JSON.parse(t) as unknown[] };
+    const list: ExecutedTx[] = [
+      { tx: 0, incarnation: 0, reads: [], writes: new Map([[1n, 2n]]), output: { status: 'success', gasUsed: '7' } },
+      { tx: 1, incarnation: 0, reads: [3n, 4n], writes: new Map(), output: { status: 'reverted', gasUsed: '0', error: 'no' } },
+    ];
+    const batch = structuredClone(encodeExecuted(list, codec));
+    expect(batch.outputs).toBeUndefined();
+    expect(typeof batch.encodedOutputs).toBe('string');
+    expect(decodeExecuted(batch, codec)).toEqual(list);
+    expect(() => decodeExecuted(batch)).toThrow(
+      'the workers encode tx outputs (their engine module exports txOutputCodec) but the executor has no outputCodec',
+    );
+  });
+
   it('an empty task', () => {
     expect(decodeExecuted(encodeExecuted([]))).toEqual([]);
   });

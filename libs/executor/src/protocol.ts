@@ -1,4 +1,4 @@
-import type { TxResult } from './engine';
+import type { TxOutputCodec, TxResult } from './engine';
 
 /** Messages between the coordinator (main thread) and its execution workers. All structured-cloneable. */
 
@@ -51,7 +51,7 @@ export type ToWorker =
   /**
    * The split first pass (see split-block.ts): run txs start .. end - 1 straight through as
    * incarnation 0, each reading the piece's earlier writes, else committed state (not the
-   * multi-version memory), and report them ('done' with `piece`) in one message.
+   * multi-version memory), and report them ('done' with `pieces`: this one) in one message.
    */
   | {
       type: 'piece';
@@ -64,6 +64,15 @@ export type ToWorker =
        */
       cell?: SharedArrayBuffer;
     }
+  /**
+   * After its piece (split first pass, workers taking tails): the other workers' pieces, each as
+   * its PieceCell and its 'begin' message as serialised for its own worker (`v8.serialize`). While
+   * a piece has txs not started, this worker takes the tail of the one with the most (half of
+   * what is left, as the coordinator does), loading that piece's txs first, and runs it straight
+   * through as a piece of its own; then reports every tail it ran in one 'done' (`pieces`, maybe
+   * none). A worker that finds nothing left deserialises nothing.
+   */
+  | { type: 'steal'; blockId: number; from: { cell: SharedArrayBuffer; begin: Uint8Array }[] }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
@@ -104,14 +113,16 @@ export interface ExecutedBatch {
   meta: Int32Array;
   /** Per execution: its reads (key, value pairs), then its writes (key, value pairs). */
   nums: bigint[];
-  outputs: unknown[];
+  /** Per execution, its output; or, when the engine module has a TxOutputCodec, `encodedOutputs`. */
+  outputs?: unknown[];
+  encodedOutputs?: string;
   /** Per execution, `shared` (absent when no execution of the task shared anything). */
   shared?: unknown[];
   /** `serialOnly` of the last execution (it ends the task). */
   serialOnly?: string;
 }
 
-export function encodeExecuted(list: readonly ExecutedTx[]): ExecutedBatch {
+export function encodeExecuted(list: readonly ExecutedTx[], codec?: TxOutputCodec): ExecutedBatch {
   const meta = new Int32Array(list.length * 4);
   const nums: bigint[] = [];
   const outputs: unknown[] = new Array(list.length);
@@ -129,15 +140,24 @@ export function encodeExecuted(list: readonly ExecutedTx[]): ExecutedBatch {
     if (e.shared !== undefined) (shared ??= new Array(list.length))[j] = e.shared;
     if (e.serialOnly !== undefined) serialOnly = e.serialOnly;
   }
-  const batch: ExecutedBatch = { meta, nums, outputs };
+  const batch: ExecutedBatch = codec ? { meta, nums, encodedOutputs: codec.encode(outputs) } : { meta, nums, outputs };
   if (shared) batch.shared = shared;
   if (serialOnly !== undefined) batch.serialOnly = serialOnly;
   return batch;
 }
 
-export function decodeExecuted(batch: ExecutedBatch): ExecutedTx[] {
-  const { meta, nums, outputs } = batch;
+/** A worker's batch back as executions; `codec`: the engine's TxOutputCodec, when its workers encode outputs with one. */
+export function decodeExecuted(batch: ExecutedBatch, codec?: TxOutputCodec): ExecutedTx[] {
+  const { meta, nums } = batch;
   const count = meta.length / 4;
+  let outputs = batch.outputs;
+  if (batch.encodedOutputs !== undefined) {
+    if (codec === undefined)
+      throw new Error('the workers encode tx outputs (their engine module exports txOutputCodec) but the executor has no outputCodec');
+    outputs = codec.decode(batch.encodedOutputs);
+  }
+  if (outputs === undefined || outputs.length !== count)
+    throw new Error(`a worker batch of ${count} executions has ${outputs?.length ?? 'no'} outputs`);
   const out: ExecutedTx[] = new Array(count);
   let at = 0;
   for (let j = 0; j < count; j++) {
@@ -156,6 +176,21 @@ export function decodeExecuted(batch: ExecutedBatch): ExecutedTx[] {
   return out;
 }
 
+/**
+ * A piece of the split first pass as a worker ran it: its txs (`end`: where the worker stopped,
+ * when the coordinator or another worker took the piece's tail, or after a serial-only tx), the
+ * keys it read from committed state (not written earlier in the piece), and how long its txs took
+ * (ms; set-up and messages not included).
+ */
+export interface PieceReport {
+  start: number;
+  end: number;
+  committedReads: bigint[];
+  loopMs: number;
+  /** A tail this worker took from another worker's piece ('steal'). */
+  taken?: true;
+}
+
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'init-error'; error: string }
@@ -167,11 +202,10 @@ export type FromWorker =
       /** A first-execution claim (see 'claim'): txs start .. start + count - 1, of which `executed` ran (taskId is -1). */
       claimed?: { start: number; count: number };
       /**
-       * A piece of the split first pass: its txs (`end`: where the worker stopped, when the
-       * coordinator took the piece's tail), the keys it read from committed state (not
-       * written earlier in the piece), and how long its txs took here (ms; set-up and messages not included).
+       * Pieces of the split first pass ('piece': the worker's own; 'steal': the tails it took),
+       * their executions in `executed` one piece after another.
        */
-      piece?: { start: number; end: number; committedReads: bigint[]; loopMs: number };
+      pieces?: PieceReport[];
       /** Set when the task stopped at a tx that read an ESTIMATE of tx `blocking`. */
       aborted?: { tx: number; incarnation: number; blocking: number };
       /** Set when the engine failed (a host failure): the block is run serially. */

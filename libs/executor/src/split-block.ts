@@ -10,15 +10,21 @@
  * reached through keys too (the account's code hash), and the tail's engine receives the earlier
  * pieces' before it runs. A block without a conflict costs the workers one message each way.
  */
-import type { TxEngine, TxResult } from './engine';
+import { serialize } from 'node:v8';
+import type { TxEngine, TxOutputCodec, TxResult } from './engine';
 import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
 import { MAX_PIECE_TX, PieceCell } from './piece-cell';
-import { decodeExecuted, type FromWorker } from './protocol';
+import { decodeExecuted, type FromWorker, type ToWorker } from './protocol';
 import type { ExecWorker } from './worker-pool';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
 
+/**
+ * Runs a block as a split first pass. `coordinatorShare`: the share this thread runs itself
+ * first (then it takes tails of the workers' pieces); `workersSteal`: a worker that finishes its
+ * piece takes tails of the others' (both through PieceCells, so every tx runs exactly once).
+ */
 export async function runSplitBlock(
   exec: ParallelExecutor,
   blockId: number,
@@ -27,58 +33,87 @@ export async function runSplitBlock(
   state: SnapshotState,
   workers: readonly ExecWorker[],
   coordinatorShare = 0,
+  workersSteal = false,
 ): Promise<RunOutcome> {
   const n = txs.length;
   // This thread's piece is txs 0 .. own - 1 (none by default); the workers' pieces follow, equal in size.
   const own = Math.floor(n * coordinatorShare);
   const per = Math.ceil((n - own) / workers.length);
-  // When this thread runs a share, it then takes the tails of the workers' pieces that are not
-  // started yet (PieceCell), so all threads finish about together whatever their speed.
-  const stealing = own > 0 && n <= MAX_PIECE_TX;
-  const busy = workers
-    .map((w, j) => {
-      const start = Math.min(n, own + j * per);
-      const end = Math.min(n, start + per);
-      return { w, start, end, cell: stealing ? PieceCell.create(start, end) : undefined };
-    })
+  const ranges = workers
+    .map((w, j) => ({ w, start: Math.min(n, own + j * per), end: Math.min(n, own + (j + 1) * per) }))
     .filter((b) => b.start < b.end);
-  const fromWorkers: Done[] = [];
+  // Tails are taken when this thread runs a share (once its own piece is done), and when workers
+  // finish their piece before the others: all threads then finish about together whatever their
+  // speed (a worker started late, descheduled, or with a slower core).
+  const coordinatorTakes = own > 0 && n <= MAX_PIECE_TX;
+  const workersTake = workersSteal && ranges.length > 1 && n <= MAX_PIECE_TX;
+  const busy = ranges.map((b) => ({ ...b, cell: coordinatorTakes || workersTake ? PieceCell.create(b.start, b.end) : undefined }));
+  const received: { from: ExecWorker; done: Done }[] = [];
   const local: LocalPiece[] = [];
   let ownMs = 0;
-  const stats = (executions = 0, serialFrom?: number): RunStats => ({
-    txs: n,
-    executions,
-    reexecutions: Math.max(0, executions - n),
-    mode: serialFrom === undefined ? 'parallel' : 'parallel+serial-tail',
-    ...(serialFrom === undefined ? {} : { serialFrom }),
-    split: {
-      pieces: fromWorkers.length + local.length,
-      slowestPieceMs: Math.max(ownMs, ...fromWorkers.map((p) => p.piece?.loopMs ?? 0)),
-      ...(stealing ? { stolen: local.reduce((sum, p) => sum + (p.start >= own ? p.end - p.start : 0), 0) } : {}),
-      ...(serialFrom === undefined ? {} : { conflictAt: serialFrom }),
+  const loopMs = new Map<ExecWorker, number>();
+  const stats = (executions = 0, serialFrom?: number): RunStats => {
+    const reports = received.flatMap((r) => r.done.pieces ?? []);
+    const takenByWorkers = reports.reduce((sum, p) => sum + (p.taken ? p.end - p.start : 0), 0);
+    return {
+      txs: n,
+      executions,
+      reexecutions: Math.max(0, executions - n),
+      mode: serialFrom === undefined ? 'parallel' : 'parallel+serial-tail',
+      ...(serialFrom === undefined ? {} : { serialFrom }),
+      split: {
+        pieces: local.length + reports.filter((p) => p.end > p.start).length,
+        slowestPieceMs: Math.max(ownMs, ...loopMs.values()),
+        ...(coordinatorTakes ? { stolen: local.reduce((sum, p) => sum + (p.start >= own ? p.end - p.start : 0), 0) } : {}),
+        ...(workersTake ? { takenByWorkers } : {}),
+        ...(serialFrom === undefined ? {} : { conflictAt: serialFrom }),
+      },
+    };
+  };
+  // Done when every tx's result is here (txs run exactly once: the pieces and tails cover the
+  // block), or at once when a worker failed, met a serial-only tx, or crashed.
+  let covered = 0;
+  let settle!: (crashed: string | undefined) => void;
+  const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
+  const cover = (txCount: number) => {
+    covered += txCount;
+    if (covered >= n) settle(undefined);
+  };
+  exec.listen(
+    (w, msg) => {
+      if (msg.type !== 'done' || msg.blockId !== blockId || msg.pieces === undefined) return;
+      received.push({ from: w, done: msg });
+      for (const p of msg.pieces) loopMs.set(w, (loopMs.get(w) ?? 0) + p.loopMs);
+      if (msg.failed !== undefined || msg.executed.serialOnly !== undefined) return settle(undefined);
+      cover(msg.pieces.reduce((sum, p) => sum + (p.end - p.start), 0));
     },
+    (_w, reason) => {
+      exec.dropDead();
+      settle(`execution worker crashed mid-block (${reason}); block re-run serially`);
+    },
+  );
+  // Each worker gets its own piece's txs only (cloned for it alone: no worker deserialises the
+  // others'). When workers take tails, each piece's 'begin' is serialised once, and the other
+  // workers get those bytes: a worker deserialises them only if it takes from that piece.
+  const begins = busy.map(({ start, end }) => {
+    const begin = { type: 'begin', blockId, block, txs: txs.slice(start, end), total: n, offset: start } satisfies ToWorker;
+    return workersTake ? { bytes: serialize(begin) } : { begin };
   });
-  const arriving = new Promise<string | undefined>((resolve) => {
-    let waiting = busy.length;
-    exec.listen(
-      (_w, msg) => {
-        if (msg.type !== 'done' || msg.blockId !== blockId || msg.piece === undefined) return;
-        fromWorkers.push(msg);
-        if (--waiting === 0) resolve(undefined);
-      },
-      (_w, reason) => {
-        exec.dropDead();
-        resolve(`execution worker crashed mid-block (${reason}); block re-run serially`);
-      },
-    );
-    // Each worker gets its own piece's txs only (cloned for it alone: no worker deserialises the others').
-    for (const { w, start, end } of busy) w.post({ type: 'begin', blockId, block, txs: txs.slice(start, end), total: n, offset: start });
-    exec.postCrashPlan();
-    for (const { w, start, end, cell } of busy) {
+  busy.forEach(({ w }, j) => {
+    const b = begins[j];
+    w.post(b.bytes ? { type: 'encoded', bytes: b.bytes } : b.begin!);
+  });
+  exec.postCrashPlan();
+  busy.forEach(({ w, start, end, cell }) => {
+    w.tasks++;
+    w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}) });
+  });
+  if (workersTake)
+    busy.forEach(({ w }, j) => {
       w.tasks++;
-      w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}) });
-    }
-  });
+      const from = busy.flatMap((b, k) => (k === j ? [] : [{ cell: b.cell!.buffer, begin: begins[k].bytes! }]));
+      w.post({ type: 'steal', blockId, from });
+    });
   // This thread's piece and what it takes from the workers' pieces, while the workers run theirs:
   // its results need no message.
   let ownFailure: string | undefined;
@@ -89,7 +124,7 @@ export async function runSplitBlock(
       await engine.beginBlock(block, txs);
       local.push(await runLocalPiece(engine, state, 0, own));
       for (;;) {
-        const tail = mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION);
+        const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION) : undefined;
         if (tail === undefined) break;
         local.push(await runLocalPiece(engine, state, tail.start, tail.end));
       }
@@ -98,30 +133,32 @@ export async function runSplitBlock(
     }
     ownMs = performance.now() - began;
   }
-  const crashed = await arriving;
+  cover(local.reduce((sum, p) => sum + (p.end - p.start), 0));
+  if (ownFailure !== undefined) settle(undefined);
+  const crashed = await settled;
   exec.listen(
     () => undefined,
     () => undefined,
   );
   if (crashed !== undefined) return { kind: 'serial', reason: crashed, stats: stats() };
   if (ownFailure !== undefined) return { kind: 'serial', reason: ownFailure, stats: stats() };
+  const pieces: SplitPiece[] = [...local];
+  for (const { done } of received) {
+    if (done.failed !== undefined) return { kind: 'serial', reason: `engine failure in a worker: ${done.failed}`, stats: stats() };
+    const ran = workerPieces(done, exec.outputCodec);
+    if (typeof ran === 'string') return { kind: 'serial', reason: ran, stats: stats() };
+    pieces.push(...ran);
+  }
 
   // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs again (serial tail).
-  const pieces: SplitPiece[] = [
-    ...local,
-    ...fromWorkers.map((d): SplitPiece => ({ start: d.piece!.start, end: d.piece!.end, committedReads: d.piece!.committedReads, done: d })),
-  ].sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
+  pieces.sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
   const results: TxResult[] = [];
   const written = new Set<bigint>();
   for (const piece of pieces) {
-    if (piece.done?.failed !== undefined)
-      return { kind: 'serial', reason: `engine failure in a worker: ${piece.done.failed}`, stats: stats() };
     if (piece.start !== results.length)
       throw new Error(`split block ${blockId}: pieces leave txs ${results.length}..${piece.start - 1} out`);
     if (piece.committedReads.some((key) => written.has(key))) return serialTail(exec, block, txs, state, piece.start, results, stats);
-    const ran = piece.results ?? workerResults(piece.done!);
-    if (typeof ran === 'string') return { kind: 'serial', reason: ran, stats: stats() };
-    for (const r of ran) {
+    for (const r of piece.results) {
       results.push(r);
       for (const key of r.writes.keys()) written.add(key);
     }
@@ -130,12 +167,20 @@ export async function runSplitBlock(
   return { kind: 'parallel', results, stats: stats(n) };
 }
 
-/** A worker piece's results, or why the block must run serially. */
-function workerResults(done: Done): TxResult[] | string {
-  const out: TxResult[] = [];
-  for (const e of decodeExecuted(done.executed)) {
-    if (e.serialOnly !== undefined) return `tx ${e.tx}: ${e.serialOnly}`;
-    out.push({ writes: e.writes, output: e.output, ...(e.shared === undefined ? {} : { shared: e.shared }) });
+/** A worker's pieces with their results (its executions, one piece after another), or why the block must run serially. */
+function workerPieces(done: Done, codec: TxOutputCodec | undefined): SplitPiece[] | string {
+  const executed = decodeExecuted(done.executed, codec);
+  const out: SplitPiece[] = [];
+  let at = 0;
+  for (const p of done.pieces ?? []) {
+    const results: TxResult[] = [];
+    for (let tx = p.start; tx < p.end; tx++, at++) {
+      const e = executed[at];
+      if (e === undefined || e.tx !== tx) throw new Error(`split piece ${p.start}..${p.end - 1}: no execution of tx ${tx}`);
+      if (e.serialOnly !== undefined) return `tx ${e.tx}: ${e.serialOnly}`;
+      results.push({ writes: e.writes, output: e.output, ...(e.shared === undefined ? {} : { shared: e.shared }) });
+    }
+    out.push({ start: p.start, end: p.end, committedReads: p.committedReads, results });
   }
   return out;
 }
@@ -150,19 +195,16 @@ function mostLeft(cells: readonly PieceCell[]): PieceCell | undefined {
 /** Each steal takes this share of what the worker has not started yet (its next ones are under way meanwhile). */
 const STEAL_FRACTION = 0.5;
 
-/** A piece as the pieces are checked: run here (`results`) or in a worker (`done`). */
+/** A piece as the pieces are checked, run here or in a worker. */
 interface SplitPiece {
   start: number;
   end: number;
   /** Keys the piece read from committed state (not written earlier in the piece). */
   committedReads: readonly bigint[];
-  results?: TxResult[];
-  done?: Done;
-}
-
-interface LocalPiece extends SplitPiece {
   results: TxResult[];
 }
+
+type LocalPiece = SplitPiece;
 
 /** Txs start..end-1 run here, straight through over committed state and the piece's own earlier writes. */
 async function runLocalPiece(engine: TxEngine, state: SnapshotState, start: number, end: number): Promise<LocalPiece> {

@@ -6,11 +6,11 @@
  */
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxStateView } from './engine';
+import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxOutputCodec, type TxStateView } from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
 import { PieceCell } from './piece-cell';
-import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ToWorker } from './protocol';
+import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
 
 interface WorkerInit {
   engineModule: string;
@@ -29,6 +29,8 @@ let blockTxs: unknown[] = [];
 let txCount = 0;
 let crashPlan: { atTx: number; token: Int32Array } | undefined;
 let engine: TxEngine;
+/** The engine module's TxOutputCodec, if it has one: every message's outputs go encoded. */
+let outputCodec: TxOutputCodec | undefined;
 
 const pendingReplies = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRequest = 0;
@@ -60,7 +62,14 @@ async function runTxs(
 ): Promise<void> {
   const executed: ExecutedTx[] = [];
   const done = (extra: Partial<Done> = {}) =>
-    send({ type: 'done', blockId: taskBlock, taskId, executed: encodeExecuted(executed), ...(claimed ? { claimed } : {}), ...extra });
+    send({
+      type: 'done',
+      blockId: taskBlock,
+      taskId,
+      executed: encodeExecuted(executed, outputCodec),
+      ...(claimed ? { claimed } : {}),
+      ...extra,
+    });
   if (taskBlock !== blockId) return done({ failed: `task for block ${taskBlock}, worker is on ${blockId}` });
   for (let j = 0; j < incarnations.length; j++) {
     const tx = txs ? txs[j] : start + j;
@@ -94,12 +103,69 @@ function crashIfPlanned(tx: number): void {
  * coordinator then gives up the block).
  */
 async function runPiece(pieceBlock: number, start: number, end: number, cellBuffer?: SharedArrayBuffer): Promise<void> {
+  if (pieceBlock !== blockId) return sendPieces(pieceBlock, [], [], `piece of block ${pieceBlock}, worker is on ${blockId}`);
+  // With a cell, the coordinator or another worker may take the piece's tail: each tx is taken from it first.
   const executed: ExecutedTx[] = [];
+  const ran = await runStraight(start, end, executed, cellBuffer === undefined ? undefined : new PieceCell(cellBuffer));
+  sendPieces(pieceBlock, executed, [ran.report], ran.failed);
+}
+
+/**
+ * The tails of other workers' pieces (ToWorker 'steal'): while one of them has txs not started,
+ * take half of what is left of the one with the most, and run it as a piece of its own.
+ */
+async function stealTails(stealBlock: number, from: readonly { cell: SharedArrayBuffer; begin: Uint8Array }[]): Promise<void> {
+  const executed: ExecutedTx[] = [];
+  const reports: PieceReport[] = [];
+  if (stealBlock !== blockId) return sendPieces(stealBlock, executed, reports);
+  const victims = from.map((v) => ({ cell: new PieceCell(v.cell), begin: v.begin, loaded: false }));
+  for (;;) {
+    let victim: (typeof victims)[number] | undefined;
+    for (const v of victims)
+      if (v.cell.remaining() > 0 && (victim === undefined || v.cell.remaining() > victim.cell.remaining())) victim = v;
+    if (victim === undefined) break;
+    if (!victim.loaded) {
+      // The piece's txs, as its own worker got them (this worker has its own piece's only).
+      const begin = deserialize(victim.begin) as Extract<ToWorker, { type: 'begin' }>;
+      begin.txs.forEach((tx, j) => (blockTxs[(begin.offset ?? 0) + j] = tx));
+      victim.loaded = true;
+      continue; // loading took time: look again at what is left
+    }
+    const tail = victim.cell.stealTail(STEAL_FRACTION);
+    if (tail === undefined) continue;
+    const ran = await runStraight(tail.start, tail.end, executed);
+    reports.push({ ...ran.report, taken: true });
+    if (ran.failed !== undefined || ran.report.end < tail.end) return sendPieces(stealBlock, executed, reports, ran.failed);
+  }
+  sendPieces(stealBlock, executed, reports);
+}
+
+/** Each tail taken is this share of what the piece has not started (its next txs are under way meanwhile). */
+const STEAL_FRACTION = 0.5;
+
+function sendPieces(pieceBlock: number, executed: readonly ExecutedTx[], pieces: PieceReport[], failed?: string): void {
+  send({
+    type: 'done',
+    blockId: pieceBlock,
+    taskId: -1,
+    executed: encodeExecuted(executed, outputCodec),
+    pieces,
+    ...(failed === undefined ? {} : { failed }),
+  });
+}
+
+/**
+ * Txs start .. end - 1 straight through (see runPiece), appended to `executed`; with a cell, each
+ * tx is taken from it first and the run stops where someone else took the rest. Its report, and
+ * the engine's failure if one ended it.
+ */
+async function runStraight(
+  start: number,
+  end: number,
+  executed: ExecutedTx[],
+  cell?: PieceCell,
+): Promise<{ report: PieceReport; failed?: string }> {
   const committedReads: bigint[] = [];
-  const piece = { start, end, committedReads, loopMs: 0 };
-  const done = (extra: Partial<Done> = {}) =>
-    send({ type: 'done', blockId: pieceBlock, taskId: -1, executed: encodeExecuted(executed), piece, ...extra });
-  if (pieceBlock !== blockId) return done({ failed: `piece of block ${pieceBlock}, worker is on ${blockId}` });
   const written = new Map<bigint, bigint>();
   const view: TxStateView = {
     get(key) {
@@ -109,10 +175,10 @@ async function runPiece(pieceBlock: number, start: number, end: number, cellBuff
       return committed.get(key) ?? 0n;
     },
   };
-  // With a cell, the coordinator may take the piece's tail: each tx is taken from it first.
-  const cell = cellBuffer === undefined ? undefined : new PieceCell(cellBuffer);
   const began = performance.now();
+  const report: PieceReport = { start, end, committedReads, loopMs: 0 };
   let tx = start;
+  let failed: string | undefined;
   for (; tx < end; tx++) {
     if (cell !== undefined && cell.take() !== tx) break;
     crashIfPlanned(tx);
@@ -121,14 +187,18 @@ async function runPiece(pieceBlock: number, start: number, end: number, cellBuff
       executed.push(executedTx(tx, 0, NO_READS, r));
       for (const [k, v] of r.writes) written.set(k, v);
       if (r.shared !== undefined) engine.receive?.(r.shared);
-      if (r.serialOnly !== undefined) break;
+      if (r.serialOnly !== undefined) {
+        tx++; // it ran: its result says why the block runs serially
+        break;
+      }
     } catch (err) {
-      return done({ failed: (err as Error)?.stack ?? String(err) });
+      failed = (err as Error)?.stack ?? String(err);
+      break;
     }
   }
-  piece.loopMs = performance.now() - began;
-  piece.end = tx;
-  done();
+  report.loopMs = performance.now() - began;
+  report.end = tx;
+  return failed === undefined ? { report } : { report, failed };
 }
 const NO_READS: bigint[] = [];
 
@@ -214,6 +284,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations, undefined, msg.txs);
     case 'piece':
       return runPiece(msg.blockId, msg.start, msg.end, msg.cell);
+    case 'steal':
+      return stealTails(msg.blockId, msg.from);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
       claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };
@@ -274,8 +346,9 @@ port.on('message', (msg: ToWorker) => {
 (async () => {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(init.engineModule) as { createTxEngine?: TxEngineFactory };
+    const mod = require(init.engineModule) as { createTxEngine?: TxEngineFactory; txOutputCodec?: TxOutputCodec };
     if (typeof mod.createTxEngine !== 'function') throw new Error(`${init.engineModule} does not export createTxEngine`);
+    outputCodec = mod.txOutputCodec;
     engine = await mod.createTxEngine(init.engineOptions, host);
     send({ type: 'ready' });
   } catch (err) {

@@ -13,6 +13,7 @@ import {
   assembleWasmBlock,
   createTxEngine,
   SERIAL_ONLY_DEPLOYMENT,
+  txOutputCodec,
   WASM_PLUGIN_REQUEST,
   wasmHostHandler,
   wasmPluginCode,
@@ -230,6 +231,9 @@ describe('Wasm TxEngine', () => {
       const serial = await chain.commit(txs, block);
       const assembled = assembleWasmBlock(a.results);
       expectSameBlock(assembled, serial);
+      // The workers' receipts come back through the engine's output codec exactly as they were.
+      const outputs = a.results.map((r) => r.output);
+      expect(txOutputCodec.decode(txOutputCodec.encode(outputs))).toStrictEqual(outputs);
       expectSameBlock(assembleWasmBlock(c.results), serial);
       expect(c.reads).toEqual(a.reads);
 
