@@ -118,6 +118,7 @@ function executor(
     splitFirst,
     splitCoordinatorShare,
     splitWorkersSteal,
+    maxSplitThreads: 8, // every worker takes a piece, whatever the machine's cores
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
     contentionBackoff: false, // every block takes the parallel path (the backoff has its own test)
@@ -417,6 +418,32 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(out.stats.mode).toBe('parallel+serial-tail');
       expect(out.results.map((r) => r.output)).toEqual(expected.results);
       expect(mergedWrites(out.results)).toEqual(expected.writes);
+    });
+
+    it("with a coordinator's share, at most maxSplitThreads threads execute: the pieces go to maxSplitThreads - 1 workers", async () => {
+      const txs = disjoint(40);
+      const state = new TestState();
+      const expected = runKvSerially(txs, state.values).results;
+      for (const [maxSplitThreads, workerPieces] of [
+        [2, 1],
+        [3, 2],
+      ] as const) {
+        const ex = kvExecutor({
+          workers: 2,
+          minParallelTxs: 1,
+          adaptive: false,
+          splitFirst: true,
+          splitCoordinatorShare: 0.5,
+          maxSplitThreads,
+        });
+        const out = await ex.run(null, txs, state);
+        expect(out.kind).toBe('parallel');
+        if (out.kind !== 'parallel') return;
+        expect(out.results.map((r) => r.output)).toEqual(expected);
+        // Workers take each other's tails only when two or more have pieces.
+        expect(out.stats.split?.takenByWorkers === undefined, `maxSplitThreads ${maxSplitThreads}`).toBe(workerPieces < 2);
+      }
+      expect(() => kvExecutor({ workers: 2, maxSplitThreads: 1 })).toThrow('maxSplitThreads must be an integer >= 2, got 1');
     });
 
     it('off (the default): every block takes the Block-STM path', async () => {

@@ -15,13 +15,14 @@ import {
   type WasmTxEngineOptions,
 } from './wasm-tx-engine';
 
-/** See ParallelExecutorOptions (libs/executor). */
 /**
- * Share of a split Wasm block the coordinator runs itself (ParallelExecutorOptions.splitCoordinatorShare).
- * Measured on a 2-core machine (200-tx token transfer blocks, 2 workers, adaptive choice off):
- * 0.3 with 1 or 2 workers 1.48x-1.51x serial; 0.2 with 2 workers 1.33x; 0.4-0.5 with 1 worker 1.40x-1.54x.
+ * Share of a split Wasm block the coordinator runs itself (ParallelExecutorOptions.splitCoordinatorShare);
+ * the rest goes to one worker on a 2-core machine (maxSplitThreads: the coordinator counts as a
+ * thread). Measured on a 2-core machine (200-tx token transfer blocks, 2 workers, adaptive choice
+ * off, side by side in one process, medians of 15 runs): 0.4 1.08x as fast as 0.5, 1.02x as fast
+ * as 0.3 (the eighth session, before the rest went to one worker: 0.3 1.46x-1.51x serial).
  */
-export const WASM_COORDINATOR_SHARE = 0.3;
+export const WASM_COORDINATOR_SHARE = 0.4;
 
 export type ParallelWasmOptions = ParallelTuning & { workers: number };
 
@@ -49,7 +50,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
         hostHandler: host,
         outputCodec: wasmTxOutputCodec,
         // A Wasm call costs ~20 µs: per-tx reports and bookkeeping cost about as much, which the
-        // split first pass saves; this thread runs the first 30 % itself (no messages for those)
+        // split first pass saves; this thread runs the first 40 % itself (no messages for those)
         // and then takes the tails of the workers' pieces (libs/executor README).
         splitFirst: true,
         splitCoordinatorShare: WASM_COORDINATOR_SHARE,
