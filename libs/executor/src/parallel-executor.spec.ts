@@ -10,6 +10,7 @@ import {
   WORKER_YOUNG_GENERATION_MB,
   type ParallelTuning,
   type RunOutcome,
+  type RunStats,
   type SnapshotState,
 } from './parallel-executor';
 import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
@@ -372,21 +373,32 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     });
 
-    it("with a coordinator's share: a taken tail that read what the worker's part wrote runs again here (serial tail); results exact", async () => {
-      const ex = kvExecutor({ workers: 1, minParallelTxs: 1, adaptive: false, splitFirst: true, splitCoordinatorShare: 0.1 });
+    /**
+     * Tx `writer` writes key 5 and every later tx reads it, so whatever another thread takes of
+     * the piece that holds `writer` conflicts: the block ends in a serial tail, with exact results.
+     */
+    async function runWithConflictingTail(ex: ParallelExecutor, txs: KvTx[], writer: number): Promise<RunStats> {
+      txs[writer] = { reads: [1n], writes: [5n], work: txs[writer].work };
+      for (let i = writer + 1; i < txs.length; i++) txs[i] = { ...txs[i], reads: [...txs[i].reads, 5n] };
       const state = new TestState();
-      // Every tx from 11 on reads the key tx 10 (the worker's first) writes: whatever the coordinator takes conflicts.
-      const txs = disjoint(100).map((tx) => ({ ...tx, work: 20_000 }));
-      txs[10] = { reads: [1n], writes: [5n], work: 20_000 };
-      for (let i = 11; i < 100; i++) txs[i] = { ...txs[i], reads: [...txs[i].reads, 5n] };
       const expected = runKvSerially(txs, state.values);
       const out = await ex.run(null, txs, state);
-      expect(out.kind).toBe('parallel');
-      if (out.kind !== 'parallel') return;
-      expect(out.stats.split?.stolen).toBeGreaterThan(0);
+      if (out.kind !== 'parallel') throw new Error(`ran serially: ${out.reason}`);
       expect(out.stats.mode).toBe('parallel+serial-tail');
       expect(out.results.map((r) => r.output)).toEqual(expected.results);
       expect(mergedWrites(out.results)).toEqual(expected.writes);
+      return out.stats;
+    }
+
+    it("with a coordinator's share: a taken tail that read what the worker's part wrote runs again here (serial tail); results exact", async () => {
+      const ex = kvExecutor({ workers: 1, minParallelTxs: 1, adaptive: false, splitFirst: true, splitCoordinatorShare: 0.1 });
+      // Tx 10 is the worker's first: whatever the coordinator takes conflicts.
+      const stats = await runWithConflictingTail(
+        ex,
+        disjoint(100).map((tx) => ({ ...tx, work: 20_000 })),
+        10,
+      );
+      expect(stats.split?.stolen).toBeGreaterThan(0);
     });
 
     it("a worker that finishes its piece first takes tails of the other's; every tx runs once, results exact", async () => {
@@ -405,19 +417,13 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
 
     it('a tail a worker took that read what the rest of its piece wrote runs again here (serial tail); results exact', async () => {
       const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true });
-      const state = new TestState();
-      // Every tx from 31 on reads the key tx 30 (the second piece's first) writes: whatever the first worker takes conflicts.
-      const txs = disjoint(60).map((tx, i) => ({ ...tx, work: i < 30 ? 0 : 200_000 }));
-      txs[30] = { reads: [1n], writes: [5n], work: 200_000 };
-      for (let i = 31; i < 60; i++) txs[i] = { ...txs[i], reads: [...txs[i].reads, 5n] };
-      const expected = runKvSerially(txs, state.values);
-      const out = await ex.run(null, txs, state);
-      expect(out.kind).toBe('parallel');
-      if (out.kind !== 'parallel') return;
-      expect(out.stats.split?.takenByWorkers).toBeGreaterThan(0);
-      expect(out.stats.mode).toBe('parallel+serial-tail');
-      expect(out.results.map((r) => r.output)).toEqual(expected.results);
-      expect(mergedWrites(out.results)).toEqual(expected.writes);
+      // Tx 30 is the second piece's first (its txs heavy): whatever the first worker takes conflicts.
+      const stats = await runWithConflictingTail(
+        ex,
+        disjoint(60).map((tx, i) => ({ ...tx, work: i < 30 ? 0 : 200_000 })),
+        30,
+      );
+      expect(stats.split?.takenByWorkers).toBeGreaterThan(0);
     });
 
     it("with a coordinator's share, at most maxSplitThreads threads execute: the pieces go to maxSplitThreads - 1 workers", async () => {
