@@ -548,8 +548,8 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         modes.push('serial');
       }
     }
-    // Warm-up (128 txs = 2 blocks) unjudged, one judged block in the workers, then serial, with
-    // a probe of the workers every 4th judged block.
+    // Warm-up (128 txs = 2 blocks) unjudged, one judged block in the workers, then serial (the
+    // judgement's serial block counts as a probe), with a probe of the workers every 4th block.
     expect(modes).toEqual([
       'workers',
       'workers',
@@ -557,9 +557,6 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       'serial',
       'serial',
       'serial',
-      'workers',
-      'serial',
-      'serial',
       'serial',
       'workers',
       'serial',
@@ -567,6 +564,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       'serial',
       'workers',
       'serial',
+      'serial',
+      'serial',
+      'workers',
     ]);
   });
 

@@ -76,7 +76,7 @@ export interface ParallelExecutorOptions {
    * `run` says `serial` and the VM runs its serial executor. Results are the same either way.
    */
   adaptive?: boolean;
-  /** Blocks between two probes of the mode not in use; default 16 (up to 4x more when that mode measured slower: see SpeedChoice). */
+  /** Blocks between two probes of the way not in use; default 16 (more when that way measured slower: see SpeedChoice). */
   probeEvery?: number;
   /**
    * Txs the workers run before their speed is judged (default DEFAULT_WARMUP_TXS, 40,000): each

@@ -11,9 +11,11 @@ export const DEFAULT_WARMUP_TXS = 40_000;
  * Chooses between the workers and serial execution from measured time per tx (medians of the
  * last 5 whole blocks of each kind). Until the workers have run FIRST_JUDGEMENT_TXS txs (or
  * `warmupTxs`, when fewer), blocks go to them and are not judged; then one block runs serially,
- * and from there the faster way runs, the other being measured again every `probeEvery` blocks
- * or more rarely, the more so the slower it measured (see probeInterval; serial execution again
- * sooner when the workers' time shows the load changed). While the workers are still
+ * and from there the faster way runs, the other being measured again (a probe) every
+ * `probeEvery` blocks or more rarely, the more so the slower it measured (see probeInterval),
+ * and sooner when the medians say it is faster now or, for serial execution, when the workers'
+ * time shows the load changed. The probe's own time, against the median of the way in use,
+ * decides which way runs from there (see serialInUse). While the workers are still
  * warming up (fewer than `warmupTxs` txs), serial execution is only preferred when the workers
  * are more than WARMING_MARGIN times slower: cold workers are some 1.3x slower, a load they lose
  * on by far more than that is not a matter of warm-up. Once warm, their cold times are dropped.
@@ -26,11 +28,14 @@ export class SpeedChoice {
   private blocks = 0;
   private lastProbe = 0;
   /**
-   * Set when a probe beat the way in use: the next block runs the probed way again, so that a
-   * bad judgement (e.g. of workers still warming up) is undone within a few blocks, not a few
-   * times probeEvery blocks.
+   * The way in use. It changes only on a probe (a block of the other way), by comparing that
+   * block's time, measured now, with the median of the way in use, which runs all the time and
+   * so is just as recent. Comparing the two medians instead set a serial median measured up to a
+   * few hundred blocks earlier (serial execution is probed rarely) against the workers' last 5
+   * blocks: in a slow phase of the machine the workers then looked slower than serial execution
+   * had been in a faster one, and the choice ran serially until the next probe of the workers.
    */
-  private recheck: 'serial' | 'workers' | undefined;
+  private serialInUse = false;
   /** The workers' time per tx (their median) when serial execution was last measured (see loadChanged). */
   private workersAtSerialProbe: number | undefined;
 
@@ -61,27 +66,25 @@ export class SpeedChoice {
     return serialMs * (this.workerTxs < this.warmupTxs ? WARMING_MARGIN : 1) < workersMs;
   }
 
-  /** Serial execution is the way in use (both ways measured). */
-  private serialPreferred(): boolean {
-    return this.prefersSerial(this.serial!, this.workers!);
-  }
-
   /** Whether the next block should run serially. */
   chooseSerial(): boolean {
     if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
     this.blocks++;
-    if (this.serial === undefined) return true;
-    if (this.recheck !== undefined) {
-      const way = this.recheck;
-      this.recheck = undefined;
+    if (this.serial === undefined) {
       this.lastProbe = this.blocks;
-      return way === 'serial';
+      return true; // judged: serial execution is measured once
     }
-    const preferSerial = this.serialPreferred();
     const since = this.blocks - this.lastProbe;
-    if (since < this.probeInterval() && !(since >= this.probeEvery && !preferSerial && this.loadChanged())) return preferSerial;
+    // Probe the other way when its interval is up, or sooner (SAMPLES blocks after the last
+    // probe) when the medians say it is the faster way now, or, for serial execution, when the
+    // load changed.
+    const due =
+      since >= this.probeInterval() ||
+      (since >= SAMPLES &&
+        (this.prefersSerial(this.serial, this.workers) !== this.serialInUse || (!this.serialInUse && this.loadChanged())));
+    if (!due) return this.serialInUse;
     this.lastProbe = this.blocks;
-    return !preferSerial;
+    return !this.serialInUse;
   }
 
   /**
@@ -98,7 +101,7 @@ export class SpeedChoice {
   }
 
   /**
-   * Blocks between two probes of the slower way, which measured r times slower:
+   * Blocks between two probes of the way not in use, which measured r times slower:
    * - serial execution (the workers in use): `probeEvery` times r⁴, at most 16x (256 blocks at
    *   the default 16), and sooner when the load changes (loadChanged). A probe costs r - 1
    *   blocks' worth of the workers' time, so the probes cost under 0.7 % of the time for any r up
@@ -111,7 +114,7 @@ export class SpeedChoice {
    */
   private probeInterval(): number {
     const r = Math.max(this.serial!, this.workers!) / Math.min(this.serial!, this.workers!);
-    if (this.serialPreferred()) return Math.round(this.probeEvery * Math.min(4, Math.max(1, Math.floor(r))));
+    if (this.serialInUse) return Math.round(this.probeEvery * Math.min(4, Math.max(1, Math.floor(r))));
     return Math.round(this.probeEvery * Math.min(16, Math.max(1, r ** 4)));
   }
 
@@ -122,29 +125,30 @@ export class SpeedChoice {
       list.push(msPerTx);
       if (list.length > SAMPLES) list.shift();
     };
-    const judged = this.serial !== undefined && this.workers !== undefined;
-    const serialInUse = judged && this.serialPreferred();
-    const wasProbe = judged && (how === 'serial') !== serialInUse;
-    // A probe beats the way in use when it is faster (than the workers by the margin, while they warm up).
-    const beats = judged && (how === 'serial' ? this.prefersSerial(msPerTx, this.workers!) : !this.prefersSerial(this.serial!, msPerTx));
     if (how === 'serial') {
-      if (this.workers !== undefined) {
-        record(this.serialTimes); // serial blocks before judging (small, backoff) do not count
-        this.workersAtSerialProbe = this.workers;
-      }
-    } else {
-      const before = this.workerTxs;
-      this.workerTxs += txs;
-      if (before < this.warmupTxs && this.workerTxs >= this.warmupTxs)
-        this.workerTimes.length = 0; // warm now: cold times do not count
-      else if (before >= Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) record(this.workerTimes);
+      if (this.workers === undefined) return; // serial blocks before judging (small, backoff) do not count
+      record(this.serialTimes);
+      this.workersAtSerialProbe = this.workers;
+      // A serial block measured now against the workers' recent median (in use, or probed).
+      if (!this.serialInUse) this.serialInUse = this.prefersSerial(msPerTx, this.workers);
+      return;
     }
-    if (wasProbe && beats) this.recheck = how;
+    const before = this.workerTxs;
+    this.workerTxs += txs;
+    if (before < this.warmupTxs && this.workerTxs >= this.warmupTxs) {
+      this.workerTimes.length = 0; // warm now: cold times do not count, and the workers run until measured anew
+      this.serialInUse = false;
+      return;
+    }
+    if (before < Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) return;
+    record(this.workerTimes);
+    // A probe of the workers measured now against serial execution's recent median.
+    if (this.serialInUse && this.serial !== undefined) this.serialInUse = this.prefersSerial(this.serial, msPerTx);
   }
 
   describe(): string {
     const us = (ms: number | undefined) => (ms === undefined ? '?' : `${Math.round(ms * 1000)} µs`);
-    const probing = this.serial !== undefined && this.workers !== undefined && !this.serialPreferred();
+    const probing = !this.serialInUse;
     return `serial execution ${probing ? 'measured again' : 'is faster for this load'}: ${us(this.serial)} per tx, ${us(this.workers)} in the workers`;
   }
 }
