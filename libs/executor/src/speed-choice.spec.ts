@@ -75,6 +75,14 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     expect(speedChoices(d, 10, 0.03, 0.01, 50) + speedChoices(d, 8, 0.03, 0.004, 50)).toBe('WWWSWWWWWW' + 'WWWSWWWW');
   });
 
+  it('while the workers warm up and are the faster way, serial execution is not probed on the interval (it could not win by the margin); once warm it is', () => {
+    const c = new SpeedChoice(true, 4, 40_000);
+    // 1,000-tx blocks, workers 1.5x faster: judged after 4,000 txs (one serial block), then the
+    // workers alone until 40,000; warm, serial execution is probed at once and then every 4 * 1.5⁴ = 20 blocks.
+    expect(speedChoices(c, 45, 0.015, 0.01, 1_000)).toBe(`WWWWWS${'W'.repeat(36)}SWW`);
+    expect(speedChoices(c, 20, 0.015, 0.01, 1_000)).toBe(`${'W'.repeat(17)}SWW`);
+  });
+
   it('refuses bad settings with the reason', () => {
     expect(() => new SpeedChoice(true, 1, 0)).toThrow('probeEvery must be an integer >= 2, got 1');
     expect(() => new SpeedChoice(true, 4, -1)).toThrow('warmupTxs must be a non-negative integer, got -1');

@@ -78,8 +78,12 @@ export class SpeedChoice {
     // Probe the other way when its interval is up, or sooner (SAMPLES blocks after the last
     // probe) when the medians say it is the faster way now, or, for serial execution, when the
     // load changed.
+    // While the workers warm up, serial execution must beat them by WARMING_MARGIN: a serial probe
+    // on the interval cannot change anything while they are the faster way, so only the medians or
+    // a load change call for one then.
+    const intervalProbes = this.serialInUse || this.workerTxs >= this.warmupTxs || this.prefersSerial(this.serial, this.workers);
     const due =
-      since >= this.probeInterval() ||
+      (intervalProbes && since >= this.probeInterval()) ||
       (since >= SAMPLES &&
         (this.prefersSerial(this.serial, this.workers) !== this.serialInUse || (!this.serialInUse && this.loadChanged())));
     if (!due) return this.serialInUse;
