@@ -10,6 +10,16 @@
 /** Highest tx index a cell holds: blocks with more txs are split without stealing. */
 export const MAX_PIECE_TX = 0xffff;
 
+/** Each tail taken is this share of what the piece has not started (its next txs are under way meanwhile). */
+export const STEAL_FRACTION = 0.5;
+
+/** The cell with the most txs not taken yet (undefined: none has any left): where a thread takes its next tail. */
+export function mostLeft(cells: readonly PieceCell[]): PieceCell | undefined {
+  let best: PieceCell | undefined;
+  for (const cell of cells) if (cell.remaining() > (best?.remaining() ?? 0)) best = cell;
+  return best;
+}
+
 export class PieceCell {
   private readonly cell: Uint32Array;
 

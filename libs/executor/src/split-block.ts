@@ -14,7 +14,7 @@ import { serialize } from 'node:v8';
 import type { TxEngine, TxOutputCodec, TxResult } from './engine';
 import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
-import { MAX_PIECE_TX, PieceCell } from './piece-cell';
+import { MAX_PIECE_TX, mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
 import { decodeExecuted, type FromWorker, type ToWorker } from './protocol';
 import type { ExecWorker } from './worker-pool';
 
@@ -49,7 +49,7 @@ export async function runSplitBlock(
   const workersTake = workersSteal && ranges.length > 1 && n <= MAX_PIECE_TX;
   const busy = ranges.map((b) => ({ ...b, cell: coordinatorTakes || workersTake ? PieceCell.create(b.start, b.end) : undefined }));
   const received: { from: ExecWorker; done: Done }[] = [];
-  const local: LocalPiece[] = [];
+  const local: SplitPiece[] = [];
   let ownMs = 0;
   const loopMs = new Map<ExecWorker, number>();
   const stats = (executions = 0, serialFrom?: number): RunStats => {
@@ -122,11 +122,11 @@ export async function runSplitBlock(
     try {
       const engine = await exec.localEngine();
       await engine.beginBlock(block, txs);
-      local.push(await runLocalPiece(engine, state, 0, own));
+      local.push(await runSplitPiece(engine, state, 0, own));
       for (;;) {
         const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION) : undefined;
         if (tail === undefined) break;
-        local.push(await runLocalPiece(engine, state, tail.start, tail.end));
+        local.push(await runSplitPiece(engine, state, tail.start, tail.end));
       }
     } catch (err) {
       ownFailure = err instanceof SerialNeeded ? err.message : `engine failure: ${(err as Error)?.message ?? String(err)}`;
@@ -185,16 +185,6 @@ function workerPieces(done: Done, codec: TxOutputCodec | undefined): SplitPiece[
   return out;
 }
 
-/** The cell with the most txs not taken yet (undefined: none). */
-function mostLeft(cells: readonly PieceCell[]): PieceCell | undefined {
-  let best: PieceCell | undefined;
-  for (const cell of cells) if (best === undefined || cell.remaining() > best.remaining()) best = cell;
-  return best;
-}
-
-/** Each steal takes this share of what the worker has not started yet (its next ones are under way meanwhile). */
-const STEAL_FRACTION = 0.5;
-
 /** A piece as the pieces are checked, run here or in a worker. */
 interface SplitPiece {
   start: number;
@@ -204,10 +194,8 @@ interface SplitPiece {
   results: TxResult[];
 }
 
-type LocalPiece = SplitPiece;
-
 /** Txs start..end-1 run here, straight through over committed state and the piece's own earlier writes. */
-async function runLocalPiece(engine: TxEngine, state: SnapshotState, start: number, end: number): Promise<LocalPiece> {
+async function runSplitPiece(engine: TxEngine, state: SnapshotState, start: number, end: number): Promise<SplitPiece> {
   const committedReads: bigint[] = [];
   const results = await runRange(engine, start, end, new Map(), (key) => {
     committedReads.push(key);

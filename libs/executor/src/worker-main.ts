@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxOutputCodec, type TxStateView } from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
-import { PieceCell } from './piece-cell';
+import { mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
 import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
 
 interface WorkerInit {
@@ -120,9 +120,8 @@ async function stealTails(stealBlock: number, from: readonly { cell: SharedArray
   if (stealBlock !== blockId) return sendPieces(stealBlock, executed, reports);
   const victims = from.map((v) => ({ cell: new PieceCell(v.cell), begin: v.begin, loaded: false }));
   for (;;) {
-    let victim: (typeof victims)[number] | undefined;
-    for (const v of victims)
-      if (v.cell.remaining() > 0 && (victim === undefined || v.cell.remaining() > victim.cell.remaining())) victim = v;
+    const cell = mostLeft(victims.map((v) => v.cell));
+    const victim = victims.find((v) => v.cell === cell);
     if (victim === undefined) break;
     if (!victim.loaded) {
       // The piece's txs, as its own worker got them (this worker has its own piece's only).
@@ -139,9 +138,6 @@ async function stealTails(stealBlock: number, from: readonly { cell: SharedArray
   }
   sendPieces(stealBlock, executed, reports);
 }
-
-/** Each tail taken is this share of what the piece has not started (its next txs are under way meanwhile). */
-const STEAL_FRACTION = 0.5;
 
 function sendPieces(pieceBlock: number, executed: readonly ExecutedTx[], pieces: PieceReport[], failed?: string): void {
   send({
