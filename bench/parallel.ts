@@ -167,7 +167,7 @@ interface Load {
   split?: boolean;
 }
 
-async function wasmScenario(
+export async function wasmScenario(
   contention: 'low' | 'high',
   txsPerBlock: number,
   blocks: number,

@@ -315,7 +315,14 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       Array.from({ length: n }, (_, i) => ({ reads: [BigInt(base + 2 * i)], writes: [BigInt(base + 2 * i + 1)], work: 2_000 }));
 
     it('a block whose pieces do not touch each other runs as one piece per worker, one message each way, no re-execution', async () => {
-      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false, splitFirst: true, splitWorkersSteal: false });
+      const ex = kvExecutor({
+        workers: 4,
+        minParallelTxs: 1,
+        adaptive: false,
+        splitFirst: true,
+        splitWorkersSteal: false,
+        splitPieceReports: 1,
+      });
       const state = new TestState();
       const txs = disjoint(50);
       const out = await ex.run(null, txs, state);
@@ -325,10 +332,29 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     });
 
+    it('a worker reports its piece in parts as it goes (splitPieceReports, default 4); results exact', async () => {
+      const ex = kvExecutor({ workers: 4, minParallelTxs: 1, adaptive: false, splitFirst: true, splitWorkersSteal: false });
+      const state = new TestState();
+      const txs = disjoint(50);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind).toBe('parallel');
+      if (out.kind !== 'parallel') return;
+      // Pieces of 13, 13, 13 and 11 txs, each in 4 parts (4 + 4 + 4 + 1 and 3 + 3 + 3 + 2).
+      expect(out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0, split: { pieces: 16 } });
+      expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+      expect(mergedWrites(out.results)).toEqual(runKvSerially(txs, state.values).writes);
+    });
+
+    it('refuses a bad splitPieceReports with the reason', () => {
+      for (const bad of [0, 1.5, -1, 1001])
+        expect(() => kvExecutor({ workers: 1, splitPieceReports: bad })).toThrow(/splitPieceReports must be an integer from 1 to 1000/);
+    });
+
     it('a piece that read what an earlier piece wrote runs again here with the rest; the next block takes the Block-STM path, with no back-off', async () => {
       const ex = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, splitFirst: true, splitWorkersSteal: false });
       const state = new TestState();
-      // Tx 30 (second piece) reads key 5, which tx 3 (first piece) writes.
+      // Tx 30 (second piece) reads key 5, which tx 3 (first piece) writes. Each piece comes in 4
+      // parts of 5 txs: parts are checked on their own, so the one holding tx 30 and those after it run again.
       const txs = disjoint(40);
       txs[3] = { reads: [1n], writes: [5n] };
       txs[30] = { reads: [5n], writes: [7n] };
@@ -338,9 +364,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       if (out.kind !== 'parallel') return;
       expect(out.stats).toMatchObject({
         mode: 'parallel+serial-tail',
-        serialFrom: 20,
-        reexecutions: 20,
-        split: { pieces: 2, conflictAt: 20 },
+        serialFrom: 30,
+        reexecutions: 10,
+        split: { pieces: 8, conflictAt: 30 },
       });
       expect(out.results.map((r) => r.output)).toEqual(expected.results);
       expect(mergedWrites(out.results)).toEqual(expected.writes);
@@ -348,7 +374,7 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(next.kind === 'parallel' && next.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
       expect(next.kind === 'parallel' && next.stats.split).toBeUndefined(); // Block-STM after a conflict
       const third = await ex.run(null, disjoint(40, 9000), state);
-      expect(third.kind === 'parallel' && third.stats.split).toMatchObject({ pieces: 2 }); // split again after a clean block
+      expect(third.kind === 'parallel' && third.stats.split).toMatchObject({ pieces: 8 }); // split again after a clean block
       expect(third.kind === 'parallel' && third.stats.split?.conflictAt).toBeUndefined();
     });
 

@@ -125,6 +125,14 @@ export interface ParallelExecutorOptions {
    */
   splitWorkersSteal?: boolean;
   /**
+   * A worker reports its split piece in this many messages as it goes (default 4; 1: one message
+   * at the end). This thread decodes the first ones while the worker runs the rest, between its
+   * own txs when it runs a share (taking them off the worker's port at once,
+   * `receiveMessageOnPort`), else on its event loop; so once the last txs ran, only the last
+   * part is left to encode, send and decode.
+   */
+  splitPieceReports?: number;
+  /**
    * A block whose declared keys chain its txs so that on average fewer than this many could run
    * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
    * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
@@ -147,6 +155,7 @@ export type ParallelTuning = Pick<
   | 'splitFirst'
   | 'splitCoordinatorShare'
   | 'splitWorkersSteal'
+  | 'splitPieceReports'
   | 'maxSplitThreads'
   | 'adaptive'
   | 'probeEvery'
@@ -167,7 +176,8 @@ export interface RunStats {
   /** Dependencies between txs from their declared keys, when the block was scheduled from them (see `run`). */
   declaredDependencies?: number;
   /**
-   * The block ran as a split first pass (see `splitFirst`): its pieces, the slowest piece's time
+   * The block ran as a split first pass (see `splitFirst`): its pieces (a worker's piece counts
+   * once per part it reported, see `splitPieceReports`: each part is checked on its own), the slowest piece's time
    * in its worker (ms, set-up and messages not included; a worker that took tails: its piece's
    * and its tails' together), and the first tx run again in this thread after a conflict;
    * `stolen`: txs of the workers' pieces this thread took (see `splitCoordinatorShare`);
@@ -212,6 +222,8 @@ export const MAIN_THREAD_NODE_FLAGS: readonly string[] = [`--max-semi-space-size
 
 /** See ParallelExecutorOptions.claimMs. */
 const DEFAULT_CLAIM_MS = 8;
+/** See ParallelExecutorOptions.splitPieceReports. */
+const DEFAULT_SPLIT_PIECE_REPORTS = 4;
 
 /** Txs per worker in a block's first message to the workers (the rest follows in pieces twice as big each time). */
 const FIRST_PIECE_PER_WORKER = 8;
@@ -248,6 +260,7 @@ export class ParallelExecutor {
   private readonly youngGenerationMb: number;
   private readonly splitCoordinatorShare: number;
   private readonly maxSplitThreads: number;
+  private readonly splitPieceReports: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -282,6 +295,9 @@ export class ParallelExecutor {
     this.maxSplitThreads = options.maxSplitThreads ?? Math.max(2, availableParallelism());
     if (!Number.isInteger(this.maxSplitThreads) || this.maxSplitThreads < 2)
       throw new Error(`maxSplitThreads must be an integer >= 2, got ${options.maxSplitThreads}`);
+    this.splitPieceReports = options.splitPieceReports ?? DEFAULT_SPLIT_PIECE_REPORTS;
+    if (!Number.isInteger(this.splitPieceReports) || this.splitPieceReports < 1 || this.splitPieceReports > 1_000)
+      throw new Error(`splitPieceReports must be an integer from 1 to 1000, got ${options.splitPieceReports}`);
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
     this.tasksPerWorker = options.tasksPerWorker ?? 2;
     this.claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
@@ -394,6 +410,7 @@ export class ParallelExecutor {
           this.splitCoordinatorShare > 0 ? this.workers.slice(0, Math.max(1, this.maxSplitThreads - 1)) : this.workers,
           this.splitCoordinatorShare,
           this.options.splitWorkersSteal !== false,
+          this.splitPieceReports,
         ),
       );
     // The txs go out in growing pieces (each serialised once for all workers): the workers start
@@ -519,7 +536,7 @@ export class ParallelExecutor {
         this.options.engineOptions,
         {
           message: (worker, msg) => {
-            if (msg.type === 'done' && msg.claimed === undefined) worker.tasks--;
+            if (msg.type === 'done' && msg.claimed === undefined && msg.more === undefined) worker.tasks--;
             if (msg.type === 'drained' && msg.blockId === worker.claimingBlock) worker.claimingBlock = undefined;
             if (!worker.busy) this.wakeIdleWaiters();
             this.onMessage?.(worker, msg);

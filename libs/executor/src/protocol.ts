@@ -51,7 +51,8 @@ export type ToWorker =
   /**
    * The split first pass (see split-block.ts): run txs start .. end - 1 straight through as
    * incarnation 0, each reading the piece's earlier writes, else committed state (not the
-   * multi-version memory), and report them ('done' with `pieces`: this one) in one message.
+   * multi-version memory), and report them ('done' with `pieces`), in `reports` messages as it
+   * goes: the coordinator decodes the first while the worker runs the rest.
    */
   | {
       type: 'piece';
@@ -63,6 +64,10 @@ export type ToWorker =
        * The worker takes its txs from it one by one, and stops where the coordinator took the rest.
        */
       cell?: SharedArrayBuffer;
+      /** Report the piece in this many messages as it goes (default 1: one at the end; see ParallelExecutorOptions.splitPieceReports). */
+      reports?: number;
+      /** An Int32 counter the worker raises (and notifies) after each of its reports: see PieceReporter in worker-main.ts. */
+      signal?: SharedArrayBuffer;
     }
   /**
    * After its piece (split first pass, workers taking tails): the other workers' pieces, each as
@@ -72,7 +77,7 @@ export type ToWorker =
    * through as a piece of its own; then reports every tail it ran in one 'done' (`pieces`, maybe
    * none). A worker that finds nothing left deserialises nothing.
    */
-  | { type: 'steal'; blockId: number; from: { cell: SharedArrayBuffer; begin: Uint8Array }[] }
+  | { type: 'steal'; blockId: number; from: { cell: SharedArrayBuffer; begin: Uint8Array }[]; reports?: number; signal?: SharedArrayBuffer }
   | { type: 'host-reply'; id: number; value?: unknown; error?: string }
   /**
    * Another message, serialised once with `v8.serialize` for all workers (a block's txs go to
@@ -206,6 +211,8 @@ export type FromWorker =
        * their executions in `executed` one piece after another.
        */
       pieces?: PieceReport[];
+      /** A partial report of split pieces: more follow (the worker's task is not done). */
+      more?: true;
       /** Set when the task stopped at a tx that read an ESTIMATE of tx `blocking`. */
       aborted?: { tx: number; incarnation: number; blocking: number };
       /** Set when the engine failed (a host failure): the block is run serially. */

@@ -34,6 +34,7 @@ export async function runSplitBlock(
   workers: readonly ExecWorker[],
   coordinatorShare = 0,
   workersSteal = false,
+  reportsPerPiece = 1,
 ): Promise<RunOutcome> {
   const n = txs.length;
   // This thread's piece is txs 0 .. own - 1 (none by default); the workers' pieces follow, equal in size.
@@ -49,6 +50,10 @@ export async function runSplitBlock(
   const workersTake = workersSteal && ranges.length > 1 && n <= MAX_PIECE_TX;
   const busy = ranges.map((b) => ({ ...b, cell: coordinatorTakes || workersTake ? PieceCell.create(b.start, b.end) : undefined }));
   const received: { from: ExecWorker; done: Done }[] = [];
+  /** The workers' pieces, decoded as their reports came in (this thread does so between its own txs). */
+  const fromWorkers: SplitPiece[] = [];
+  let workerFailure: string | undefined;
+  let internalError: unknown;
   const local: SplitPiece[] = [];
   let ownMs = 0;
   const loopMs = new Map<ExecWorker, number>();
@@ -73,8 +78,9 @@ export async function runSplitBlock(
   // Done when every tx's result is here (txs run exactly once: the pieces and tails cover the
   // block), or at once when a worker failed, met a serial-only tx, or crashed.
   let covered = 0;
+  let isSettled = false;
   let settle!: (crashed: string | undefined) => void;
-  const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
+  const settled = new Promise<string | undefined>((resolve) => (settle = resolve)).finally(() => (isSettled = true));
   const cover = (txCount: number) => {
     covered += txCount;
     if (covered >= n) settle(undefined);
@@ -84,8 +90,21 @@ export async function runSplitBlock(
       if (msg.type !== 'done' || msg.blockId !== blockId || msg.pieces === undefined) return;
       received.push({ from: w, done: msg });
       for (const p of msg.pieces) loopMs.set(w, (loopMs.get(w) ?? 0) + p.loopMs);
-      if (msg.failed !== undefined || msg.executed.serialOnly !== undefined) return settle(undefined);
-      cover(msg.pieces.reduce((sum, p) => sum + (p.end - p.start), 0));
+      if (msg.failed !== undefined) workerFailure ??= `engine failure in a worker: ${msg.failed}`;
+      let ran: SplitPiece[] | string;
+      try {
+        ran = workerFailure ?? workerPieces(msg, exec.outputCodec);
+      } catch (err) {
+        internalError = err; // a report that does not add up: thrown below, not in this event
+        ran = 'bad report';
+      }
+      if (typeof ran === 'string') {
+        workerFailure ??= ran;
+        isSettled = true;
+        return settle(undefined);
+      }
+      fromWorkers.push(...ran);
+      cover(ran.reduce((sum, p) => sum + (p.end - p.start), 0));
     },
     (_w, reason) => {
       exec.dropDead();
@@ -95,6 +114,8 @@ export async function runSplitBlock(
   // Each worker gets its own piece's txs only (cloned for it alone: no worker deserialises the
   // others'). When workers take tails, each piece's 'begin' is serialised once, and the other
   // workers get those bytes: a worker deserialises them only if it takes from that piece.
+  // Each worker raises this counter after each report (see PieceReporter in worker-main.ts).
+  const signal = new Int32Array(new SharedArrayBuffer(4));
   const begins = busy.map(({ start, end }) => {
     const begin = { type: 'begin', blockId, block, txs: txs.slice(start, end), total: n, offset: start } satisfies ToWorker;
     return workersTake ? { bytes: serialize(begin) } : { begin };
@@ -106,13 +127,13 @@ export async function runSplitBlock(
   exec.postCrashPlan();
   busy.forEach(({ w, start, end, cell }) => {
     w.tasks++;
-    w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}) });
+    w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}), reports: reportsPerPiece, signal: signal.buffer });
   });
   if (workersTake)
     busy.forEach(({ w }, j) => {
       w.tasks++;
       const from = busy.flatMap((b, k) => (k === j ? [] : [{ cell: b.cell!.buffer, begin: begins[k].bytes! }]));
-      w.post({ type: 'steal', blockId, from });
+      w.post({ type: 'steal', blockId, from, reports: reportsPerPiece, signal: signal.buffer });
     });
   // This thread's piece and what it takes from the workers' pieces, while the workers run theirs:
   // its results need no message.
@@ -124,6 +145,8 @@ export async function runSplitBlock(
       await engine.beginBlock(block, txs);
       local.push(await runSplitPiece(engine, state, 0, own));
       for (;;) {
+        // The workers' reports so far, decoded now: what is left of the block once they finish is less.
+        for (const b of busy) b.w.receiveResults();
         const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION) : undefined;
         if (tail === undefined) break;
         local.push(await runSplitPiece(engine, state, tail.start, tail.end));
@@ -135,20 +158,25 @@ export async function runSplitBlock(
   }
   cover(local.reduce((sum, p) => sum + (p.end - p.start), 0));
   if (ownFailure !== undefined) settle(undefined);
+  // The workers are finishing the last txs: take their reports here as they come (no event loop
+  // turn in between), for at most as long as this thread executed; then as events.
+  else if (own > 0)
+    awaitReportsHere(
+      busy.map((b) => b.w),
+      signal,
+      () => isSettled || covered >= n,
+      ownMs,
+    );
   const crashed = await settled;
   exec.listen(
     () => undefined,
     () => undefined,
   );
+  if (internalError !== undefined) throw internalError;
   if (crashed !== undefined) return { kind: 'serial', reason: crashed, stats: stats() };
   if (ownFailure !== undefined) return { kind: 'serial', reason: ownFailure, stats: stats() };
-  const pieces: SplitPiece[] = [...local];
-  for (const { done } of received) {
-    if (done.failed !== undefined) return { kind: 'serial', reason: `engine failure in a worker: ${done.failed}`, stats: stats() };
-    const ran = workerPieces(done, exec.outputCodec);
-    if (typeof ran === 'string') return { kind: 'serial', reason: ran, stats: stats() };
-    pieces.push(...ran);
-  }
+  if (workerFailure !== undefined) return { kind: 'serial', reason: workerFailure, stats: stats() };
+  const pieces: SplitPiece[] = [...local, ...fromWorkers];
 
   // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs again (serial tail).
   pieces.sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
@@ -165,6 +193,22 @@ export async function runSplitBlock(
   }
   if (results.length !== n) throw new Error(`split block ${blockId}: pieces end at tx ${results.length} of ${n}`);
   return { kind: 'parallel', results, stats: stats(n) };
+}
+
+/**
+ * Blocks this thread until `done()` (checked whenever a worker's report arrives, taken at once) or
+ * for `budgetMs` at most: a worker that crashed or stalls is then waited for on the event loop.
+ */
+function awaitReportsHere(workers: readonly ExecWorker[], signal: Int32Array, done: () => boolean, budgetMs: number): void {
+  const deadline = performance.now() + budgetMs;
+  for (;;) {
+    const seen = Atomics.load(signal, 0);
+    for (const w of workers) w.receiveResults();
+    if (done()) return;
+    const left = deadline - performance.now();
+    if (left <= 0) return;
+    Atomics.wait(signal, 0, seen, left);
+  }
 }
 
 /** A worker's pieces with their results (its executions, one piece after another), or why the block must run serially. */

@@ -5,7 +5,7 @@
  * moment it starts; updates arriving meanwhile apply after it).
  */
 import { deserialize } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxOutputCodec, type TxStateView } from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
@@ -15,6 +15,8 @@ import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type Piec
 interface WorkerInit {
   engineModule: string;
   engineOptions: unknown;
+  /** Where split pieces' reports go (ExecWorker.receiveResults); other messages go to the parent port. */
+  results?: MessagePort;
 }
 
 const port = parentPort!;
@@ -98,27 +100,27 @@ function crashIfPlanned(tx: number): void {
 
 /**
  * A piece of the split first pass (ToWorker 'piece'): txs start .. end - 1 in order, each over the
- * piece's earlier writes, else committed state (not the multi-version memory); reported in one
- * message with the keys read from committed state. Stops at a tx that must run serially (the
- * coordinator then gives up the block).
+ * piece's earlier writes, else committed state (not the multi-version memory); reported with the
+ * keys read from committed state, in `reports` messages as it goes (the last one final). Stops at a
+ * tx that must run serially (the coordinator then gives up the block).
  */
-async function runPiece(pieceBlock: number, start: number, end: number, cellBuffer?: SharedArrayBuffer): Promise<void> {
-  if (pieceBlock !== blockId) return sendPieces(pieceBlock, [], [], `piece of block ${pieceBlock}, worker is on ${blockId}`);
+async function runPiece(msg: Extract<ToWorker, { type: 'piece' }>): Promise<void> {
+  const reporter = new PieceReporter(msg.blockId, msg.signal);
+  if (msg.blockId !== blockId) return reporter.flush(false, `piece of block ${msg.blockId}, worker is on ${blockId}`);
   // With a cell, the coordinator or another worker may take the piece's tail: each tx is taken from it first.
-  const executed: ExecutedTx[] = [];
-  const ran = await runStraight(start, end, executed, cellBuffer === undefined ? undefined : new PieceCell(cellBuffer));
-  sendPieces(pieceBlock, executed, [ran.report], ran.failed);
+  const cell = msg.cell === undefined ? undefined : new PieceCell(msg.cell);
+  const ran = await runStraight(msg.start, msg.end, reporter, cell, msg.reports);
+  reporter.flush(false, ran.failed);
 }
 
 /**
  * The tails of other workers' pieces (ToWorker 'steal'): while one of them has txs not started,
  * take half of what is left of the one with the most, and run it as a piece of its own.
  */
-async function stealTails(stealBlock: number, from: readonly { cell: SharedArrayBuffer; begin: Uint8Array }[]): Promise<void> {
-  const executed: ExecutedTx[] = [];
-  const reports: PieceReport[] = [];
-  if (stealBlock !== blockId) return sendPieces(stealBlock, executed, reports);
-  const victims = from.map((v) => ({ cell: new PieceCell(v.cell), begin: v.begin, loaded: false }));
+async function stealTails(msg: Extract<ToWorker, { type: 'steal' }>): Promise<void> {
+  const reporter = new PieceReporter(msg.blockId, msg.signal);
+  if (msg.blockId !== blockId) return reporter.flush(false);
+  const victims = msg.from.map((v) => ({ cell: new PieceCell(v.cell), begin: v.begin, loaded: false }));
   for (;;) {
     const cell = mostLeft(victims.map((v) => v.cell));
     const victim = victims.find((v) => v.cell === cell);
@@ -132,37 +134,69 @@ async function stealTails(stealBlock: number, from: readonly { cell: SharedArray
     }
     const tail = victim.cell.stealTail(STEAL_FRACTION);
     if (tail === undefined) continue;
-    const ran = await runStraight(tail.start, tail.end, executed);
-    reports.push({ ...ran.report, taken: true });
-    if (ran.failed !== undefined || ran.report.end < tail.end) return sendPieces(stealBlock, executed, reports, ran.failed);
+    const ran = await runStraight(tail.start, tail.end, reporter, undefined, msg.reports, true);
+    if (ran.failed !== undefined || ran.end < tail.end) return reporter.flush(false, ran.failed);
   }
-  sendPieces(stealBlock, executed, reports);
-}
-
-function sendPieces(pieceBlock: number, executed: readonly ExecutedTx[], pieces: PieceReport[], failed?: string): void {
-  send({
-    type: 'done',
-    blockId: pieceBlock,
-    taskId: -1,
-    executed: encodeExecuted(executed, outputCodec),
-    pieces,
-    ...(failed === undefined ? {} : { failed }),
-  });
+  reporter.flush(false);
 }
 
 /**
- * Txs start .. end - 1 straight through (see runPiece), appended to `executed`; with a cell, each
- * tx is taken from it first and the run stops where someone else took the rest. Its report, and
- * the engine's failure if one ended it.
+ * A split piece's (or the taken tails') executions and reports, sent as 'done' messages: partial
+ * ones (`more`) while the worker goes on, so that the coordinator decodes them meanwhile, then the
+ * final one. After each message the `signal` counter (if any) goes up, for a coordinator that
+ * waits on it instead of its event loop.
+ */
+class PieceReporter {
+  executed: ExecutedTx[] = [];
+  reports: PieceReport[] = [];
+  constructor(
+    private readonly pieceBlock: number,
+    signal: SharedArrayBuffer | undefined,
+  ) {
+    this.signal = signal === undefined ? undefined : new Int32Array(signal);
+  }
+
+  private readonly signal: Int32Array | undefined;
+
+  add(e: ExecutedTx): void {
+    this.executed.push(e);
+  }
+
+  flush(more: boolean, failed?: string): void {
+    (init.results ?? port).postMessage({
+      type: 'done',
+      blockId: this.pieceBlock,
+      taskId: -1,
+      executed: encodeExecuted(this.executed, outputCodec),
+      pieces: this.reports,
+      ...(more ? { more: true as const } : {}),
+      ...(failed === undefined ? {} : { failed }),
+    } satisfies FromWorker);
+    this.executed = [];
+    this.reports = [];
+    if (this.signal !== undefined) {
+      Atomics.add(this.signal, 0, 1);
+      Atomics.notify(this.signal, 0);
+    }
+  }
+}
+
+/**
+ * Txs start .. end - 1 straight through (see runPiece) into `reporter`; with a cell, each tx is
+ * taken from it first and the run stops where someone else took the rest. With `reports` > 1, a
+ * partial report goes out every (end - start) / reports txs. Where it stopped, and the engine's
+ * failure if one ended it.
  */
 async function runStraight(
   start: number,
   end: number,
-  executed: ExecutedTx[],
-  cell?: PieceCell,
-): Promise<{ report: PieceReport; failed?: string }> {
-  const committedReads: bigint[] = [];
+  reporter: PieceReporter,
+  cell: PieceCell | undefined,
+  reports = 1,
+  taken = false,
+): Promise<{ end: number; failed?: string }> {
   const written = new Map<bigint, bigint>();
+  let committedReads: bigint[] = [];
   const view: TxStateView = {
     get(key) {
       const own = written.get(key);
@@ -171,16 +205,29 @@ async function runStraight(
       return committed.get(key) ?? 0n;
     },
   };
-  const began = performance.now();
-  const report: PieceReport = { start, end, committedReads, loopMs: 0 };
+  const every = Math.max(1, Math.ceil((end - start) / Math.max(1, reports)));
+  let began = performance.now();
+  let partStart = start;
+  // Reads of an earlier part's writes are not committed reads: the parts are adjacent, in block order.
+  const close = (at: number) => {
+    const now = performance.now();
+    reporter.reports.push({ start: partStart, end: at, committedReads, loopMs: now - began, ...(taken ? { taken: true as const } : {}) });
+    partStart = at;
+    committedReads = [];
+    began = now;
+  };
   let tx = start;
   let failed: string | undefined;
   for (; tx < end; tx++) {
     if (cell !== undefined && cell.take() !== tx) break;
+    if (tx - partStart >= every) {
+      close(tx);
+      reporter.flush(true);
+    }
     crashIfPlanned(tx);
     try {
       const r = await engine.executeTx(tx, view);
-      executed.push(executedTx(tx, 0, NO_READS, r));
+      reporter.add(executedTx(tx, 0, NO_READS, r));
       for (const [k, v] of r.writes) written.set(k, v);
       if (r.shared !== undefined) engine.receive?.(r.shared);
       if (r.serialOnly !== undefined) {
@@ -192,9 +239,8 @@ async function runStraight(
       break;
     }
   }
-  report.loopMs = performance.now() - began;
-  report.end = tx;
-  return failed === undefined ? { report } : { report, failed };
+  close(tx);
+  return failed === undefined ? { end: tx } : { end: tx, failed };
 }
 const NO_READS: bigint[] = [];
 
@@ -279,9 +325,9 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'exec':
       return runTxs(msg.blockId, msg.taskId, msg.start, msg.incarnations, undefined, msg.txs);
     case 'piece':
-      return runPiece(msg.blockId, msg.start, msg.end, msg.cell);
+      return runPiece(msg);
     case 'steal':
-      return stealTails(msg.blockId, msg.from);
+      return stealTails(msg);
     case 'claim':
       if (claiming !== undefined) send({ type: 'drained', blockId: claiming.blockId });
       claiming = { blockId: msg.blockId, counter: new Int32Array(msg.counter), workers: msg.workers, claimMs: msg.claimMs };

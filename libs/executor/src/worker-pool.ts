@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Answers a worker engine's `host.request(kind, arg)` on the main thread. */
@@ -36,6 +36,13 @@ export class ExecWorker {
   tasks = 0;
   /** The block whose txs it was told to claim and that it has not said 'drained' for yet. */
   claimingBlock: number | undefined;
+  /**
+   * Its split pieces' reports come on a port of their own (the worker's `workerData.results`), so
+   * that the coordinator can take them while it executes itself (`receiveResults`), without
+   * waiting for its event loop; otherwise they arrive as events like every other message.
+   */
+  private readonly results: MessagePort;
+  private readonly onMessage: (msg: FromWorker) => void;
 
   /** A task or a claim (of any block) is running or queued on it. */
   get busy(): boolean {
@@ -52,24 +59,39 @@ export class ExecWorker {
   ) {
     const entry = workerModulePath(__dirname, 'worker-main');
     const ts = entry.endsWith('.ts') || engineModule.endsWith('.ts');
+    const { port1, port2 } = new MessageChannel();
+    this.results = port1;
     // From TypeScript sources (tests, tsx scripts) the worker registers tsx's require hook first.
     this.thread = ts
       ? new Worker(TS_BOOTSTRAP, {
           eval: true,
-          workerData: { engineModule, engineOptions, entry },
+          workerData: { engineModule, engineOptions, entry, results: port2 },
+          transferList: [port2],
           stdout: false,
           stderr: false,
           resourceLimits,
         })
-      : new Worker(entry, { workerData: { engineModule, engineOptions }, stdout: false, stderr: false, resourceLimits });
+      : new Worker(entry, {
+          workerData: { engineModule, engineOptions, results: port2 },
+          transferList: [port2],
+          stdout: false,
+          stderr: false,
+          resourceLimits,
+        });
+    let onReady!: () => void;
+    this.onMessage = (msg: FromWorker) => {
+      if (msg.type === 'ready') onReady();
+      else if (msg.type === 'host-request') void this.answer(msg);
+      else events.message(this, msg);
+    };
+    this.results.on('message', this.onMessage);
+    this.results.unref(); // the thread keeps the process alive as long as it should
     this.ready = new Promise((resolve, reject) => {
-      const onMessage = (msg: FromWorker) => {
-        if (msg.type === 'ready') resolve();
-        else if (msg.type === 'init-error') reject(new Error(`execution worker failed to start: ${msg.error}`));
-        else if (msg.type === 'host-request') void this.answer(msg);
-        else events.message(this, msg);
-      };
-      this.thread.on('message', onMessage);
+      onReady = resolve;
+      this.thread.on('message', (msg: FromWorker) => {
+        if (msg.type === 'init-error') reject(new Error(`execution worker failed to start: ${msg.error}`));
+        else this.onMessage(msg);
+      });
       this.thread.on('error', (err) => {
         this.alive = false;
         reject(err);
@@ -89,8 +111,22 @@ export class ExecWorker {
     if (this.alive) this.thread.postMessage(msg);
   }
 
+  /**
+   * Handles, now, the split-piece reports that have arrived on its results port (as their events
+   * would later); false when none had.
+   */
+  receiveResults(): boolean {
+    let any = false;
+    for (let got = receiveMessageOnPort(this.results); got !== undefined; got = receiveMessageOnPort(this.results)) {
+      any = true;
+      this.onMessage(got.message as FromWorker);
+    }
+    return any;
+  }
+
   async terminate(): Promise<void> {
     this.alive = false;
+    this.results.close();
     await this.thread.terminate();
   }
 
