@@ -22,14 +22,17 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     // beat the workers.
     const m = new SpeedChoice(true, 100, 0);
     expect(choices(m, 6, 0.015, 0.01) + choices(m, 1, 0.015, 0.1) + choices(m, 4, 0.015, 0.01)).toBe('WSWWWW' + 'W' + 'WWWW');
-    expect(choices(m, 10, 0.015, 0.05)).toBe('WWWSSSSSSS');
+    // (The workers are checked once more 5 blocks after serial execution took over: still slower.)
+    expect(choices(m, 10, 0.015, 0.05)).toBe('WWWSSSSSWS');
     // A probe of the workers that beats serial execution makes them the way in use at once: a
-    // bad judgement (workers measured while still warming up) is undone at the first probe.
+    // bad judgement (workers measured while still warming up) is undone at the first probe, 5
+    // blocks after serial execution took over (the recheck). Their time has moved 5x since serial
+    // execution was measured (the load changed), so that is measured again 5 blocks later.
     const r = new SpeedChoice(true, 16, 0);
     r.note('workers', 0.05, 50); // judged while still slow
     expect(r.chooseSerial()).toBe(true);
     r.note('serial', 0.03, 50);
-    expect(choices(r, 20, 0.03, 0.01)).toBe(`${'S'.repeat(15)}WWWWW`);
+    expect(choices(r, 20, 0.03, 0.01)).toBe(`SSSSWWWWWS${'W'.repeat(10)}`);
     // A slow phase of the machine: the workers' median (0.032 ms per tx) passes the serial median
     // measured in a faster phase (0.028). Serial execution, measured again in the slow phase
     // (0.04), does not beat them: the workers stay in use.
@@ -53,7 +56,7 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     expect(run(cold, 8, 0.015, 0.02)).toBe('WWWWWSWW');
     // A load the workers lose on by far (6x): serial from the first judgement on, the workers probed.
     const lost = new SpeedChoice(true, 4, 10_000);
-    expect(run(lost, 12, 0.015, 0.09)).toBe('WWWWWSSSSSSS');
+    expect(run(lost, 12, 0.015, 0.09)).toBe('WWWWWSSSSSWS');
     // Warm (10,000 txs in the workers): the same 1.33x now means serial execution; the cold times
     // are dropped first, so the next worker block is measured anew.
     // The 3 blocks that reach 10,000 txs and the first one measured anew run in the workers; from
@@ -61,6 +64,18 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     const warm = run(cold, 12, 0.015, 0.02);
     expect(warm.slice(0, 4)).toBe('WWWW');
     expect(warm.slice(5)).toBe('SSSWSSS');
+  });
+
+  it("SpeedChoice: a slow phase that lifted the workers' median, then ended, costs a few serial blocks, not a whole interval", () => {
+    const c = new SpeedChoice(true, 16, 0);
+    // Workers 0.009 ms per tx, serial 0.012: judged, the workers in use.
+    expect(speedChoices(c, 8, 0.012, 0.009, 200)).toBe('WS' + 'W'.repeat(6));
+    // A slow phase: 3 blocks in the workers at 0.019 lift their median past serial execution's.
+    expect(speedChoices(c, 3, 0.012, 0.019, 200)).toBe('WWW');
+    // The medians now disagree: serial execution is probed (SAMPLES blocks after the last probe,
+    // here at once) and, measured after the slow phase, beats that median: it takes over.
+    // The workers are back at 0.009: probed again 5 blocks on (not 16 * floor(19 / 12) = 16), they win at once.
+    expect(speedChoices(c, 10, 0.012, 0.009, 200)).toBe('SSSSSW' + 'WWWW');
   });
 
   it(`SpeedChoice: when the workers' time per tx moves by more than ${LOAD_CHANGE}x, serial execution is measured again before its interval`, () => {

@@ -38,6 +38,14 @@ export class SpeedChoice {
   private serialInUse = false;
   /** The workers' time per tx (their median) when serial execution was last measured (see loadChanged). */
   private workersAtSerialProbe: number | undefined;
+  /**
+   * Serial execution has just taken over: the workers are probed again SAMPLES blocks on, once,
+   * before the usual interval. A serial probe that beat their median may have met the tail of a
+   * slow phase that had lifted that median (seen in bench:parallel: the workers' median of Wasm
+   * transfers went from 9 to 19 µs per tx in a few slow blocks, a serial probe measured 12, and
+   * the next 16 blocks ran serially at ~1.0x once the workers were back at 9).
+   */
+  private recheckWorkers = false;
 
   constructor(
     private readonly enabled: boolean,
@@ -114,11 +122,15 @@ export class SpeedChoice {
    *   one of bench:parallel's 7 EVM runs of 6 blocks in most full runs held one (that run
    *   measured ~1.4x against ~1.7x).
    * - the workers (serial in use): `probeEvery` times whole r, at most 4x. Their speed does drift
-   *   (warm-up, JIT), and a probe that finds them faster is what undoes a bad judgement.
+   *   (warm-up, JIT), and a probe that finds them faster is what undoes a bad judgement. The
+   *   first probe after serial execution took over comes after SAMPLES blocks (recheckWorkers).
    */
   private probeInterval(): number {
     const r = Math.max(this.serial!, this.workers!) / Math.min(this.serial!, this.workers!);
-    if (this.serialInUse) return Math.round(this.probeEvery * Math.min(4, Math.max(1, Math.floor(r))));
+    if (this.serialInUse) {
+      const interval = Math.round(this.probeEvery * Math.min(4, Math.max(1, Math.floor(r))));
+      return this.recheckWorkers ? Math.min(SAMPLES, interval) : interval;
+    }
     return Math.round(this.probeEvery * Math.min(16, Math.max(1, r ** 4)));
   }
 
@@ -134,7 +146,7 @@ export class SpeedChoice {
       record(this.serialTimes);
       this.workersAtSerialProbe = this.workers;
       // A serial block measured now against the workers' recent median (in use, or probed).
-      if (!this.serialInUse) this.serialInUse = this.prefersSerial(msPerTx, this.workers);
+      if (!this.serialInUse) this.serialInUse = this.recheckWorkers = this.prefersSerial(msPerTx, this.workers);
       return;
     }
     const before = this.workerTxs;
@@ -146,6 +158,7 @@ export class SpeedChoice {
     }
     if (before < Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) return;
     record(this.workerTimes);
+    this.recheckWorkers = false;
     // A probe of the workers measured now against serial execution's recent median.
     if (this.serialInUse && this.serial !== undefined) this.serialInUse = this.prefersSerial(this.serial, msPerTx);
   }
