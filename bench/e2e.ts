@@ -1,5 +1,6 @@
 /**
  * npm run bench:e2e -- [--vm wasm|evm] [--txs N] [--runs R] [--senders S] [--block-ms MS] [--warmup N] [--compare] [--no-settle] [--spn-log]
+ *                      [--evm-work ROUNDS]
  *
  * Drives a devnet (separate processes: embedded PostgreSQL unless DATABASE_URL is set, the
  * mainnet, one SPN; `npm run build`, the dev circuits and the plugins must be built) with N
@@ -18,6 +19,11 @@
  * --vm wasm (default): the example token plugin, txs signed and posted by SpnClient.
  * --vm evm: an EVM SPN, an ERC-20 transfer per tx, signed up front and sent with
  * eth_sendRawTransaction in JSON-RPC batches (bench/support/evm-e2e.ts).
+ * --evm-work ROUNDS (with --vm evm): compute-heavy txs instead of transfers, each a call of the
+ * Work fixture (libs/vm-evm/test-fixtures/Work.sol) running ROUNDS keccak rounds into its
+ * sender's own slot (no conflicts); the block gas limit is raised so that a block holds
+ * MAX_BLOCK_TXS of them. For SPNs whose txs cost more than their ingress: a transfer costs the
+ * node far more outside the executor than in it.
  * --spn-log prints the SPN's per-block log lines (txs, time in the executor, how it ran).
  * --warmup N sends N transfers first and waits for them, unmeasured (the execution figures
  * count from there): a node that has run a while has warm workers (each compiles the VM anew).
@@ -33,7 +39,7 @@ import { join } from 'node:path';
 import { SpnClient } from '@mesh/client';
 import { Devnet, devAccounts, setupDevToken, TOKEN_PLUGIN } from '@mesh/devnet';
 import { argValue, intArg } from '../scripts/cli-args';
-import { evmSpnEnv, prepareEvmTransfers, type EvmTransfers } from './support/evm-e2e';
+import { evmSpnEnv, prepareEvmTransfers, workGasLimit, type EvmTransfers } from './support/evm-e2e';
 
 interface RunResult {
   softTps: number;
@@ -58,6 +64,7 @@ const SETTLE = !process.argv.includes('--no-settle');
 const BLOCK_MS = intArg(process.argv, 'block-ms', 200, 1);
 const SPN_LOG = process.argv.includes('--spn-log');
 const WARMUP = intArg(process.argv, 'warmup', 0);
+const EVM_WORK = intArg(process.argv, 'evm-work', 0);
 
 type Vm = 'wasm' | 'evm';
 
@@ -156,25 +163,29 @@ const statusOf = (client: SpnClient) => retrying(() => client.status());
 async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<string, string> = {}): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-bench-'));
   chmodSync(dataDir, 0o755);
+  const maxBlockTxs = BLOCK_MS >= 1_000 ? 500 : 200;
   const env = {
     BLOCK_TIME_MS: String(BLOCK_MS),
-    MAX_BLOCK_TXS: BLOCK_MS >= 1_000 ? '500' : '200',
+    MAX_BLOCK_TXS: String(maxBlockTxs),
     BATCH_BLOCKS: '5',
     BATCH_MAX_MS: String(Math.max(2_000, 2 * BLOCK_MS)),
     ...spnEnv,
   };
+  // --evm-work: a block holds MAX_BLOCK_TXS work calls (the default 30M gas would hold a handful).
+  const workEnv: Record<string, string> =
+    EVM_WORK > 0 ? { BLOCK_GAS_LIMIT: String(BigInt(maxBlockTxs) * workGasLimit(EVM_WORK) + 1_000_000n) } : {};
   const devnet = await Devnet.start({
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
     // --spn-log: the SPN's block lines (size, time in the executor, parallel or serial and why) on stderr.
     logLevel: SPN_LOG ? 'log' : 'warn',
     onLine: SPN_LOG ? (line) => / block \d+: /.test(line) && process.stderr.write(`${line}\n`) : undefined,
-    spns: [vm === 'wasm' ? { spnId: 'wasm-1', vm, env } : { spnId: 'evm-1', vm, env: { ...evmSpnEnv(senderCount), ...env } }],
+    spns: [vm === 'wasm' ? { spnId: 'wasm-1', vm, env } : { spnId: 'evm-1', vm, env: { ...evmSpnEnv(senderCount), ...workEnv, ...env } }],
   });
   try {
     const client = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
     const transfers =
-      vm === 'evm' ? await prepareEvmTransfers(devnet.spnUrl, senderCount) : await prepareWasmTransfers(client, senderCount);
+      vm === 'evm' ? await prepareEvmTransfers(devnet.spnUrl, senderCount, EVM_WORK) : await prepareWasmTransfers(client, senderCount);
     // --warmup: the same load first, unmeasured (the workers' JIT warms up as in a node that has been running).
     if (WARMUP > 0) await waitForInclusion(client, await transfers.send(WARMUP), false);
     const before = await statusOf(client);
@@ -220,6 +231,7 @@ async function main(): Promise<void> {
   const runs = intArg(process.argv, 'runs', 1, 1);
   const senders = intArg(process.argv, 'senders', 5, 1);
   const compare = process.argv.includes('--compare');
+  if (EVM_WORK > 0 && vm !== 'evm') throw new Error('--evm-work takes --vm evm');
   const results: RunResult[] = [];
   const serial: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
@@ -239,7 +251,7 @@ async function main(): Promise<void> {
     treeShare: Number(pick(results, 'treeShare').toFixed(3)),
   };
   console.log(
-    `transfers                ${txs} ${vm === 'evm' ? 'ERC-20' : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`,
+    `transfers                ${txs} ${vm === 'evm' ? (EVM_WORK > 0 ? `EVM calls of ${EVM_WORK} keccak rounds` : 'ERC-20') : 'Wasm token'} (${senders} senders side by side), median of ${runs} run(s)`,
   );
   console.log(`soft confirmation        ${summary.softTps} tx/s`);
   console.log(`settlement lag           p50 ${summary.settleLagP50Ms} ms, p95 ${summary.settleLagP95Ms} ms`);

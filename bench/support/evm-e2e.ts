@@ -93,10 +93,12 @@ export interface EvmTransfers {
 
 /**
  * Deploys the token and gives every sender some; then `send` signs and sends transfers (sender s
- * pays receiver s), senders side by side, nonces going on from call to call.
+ * pays receiver s), senders side by side, nonces going on from call to call. With `workRounds`,
+ * the txs are compute-heavy calls instead (see prepareEvmWork).
  */
-export async function prepareEvmTransfers(spnUrl: string, senderCount: number): Promise<EvmTransfers> {
+export async function prepareEvmTransfers(spnUrl: string, senderCount: number, workRounds = 0): Promise<EvmTransfers> {
   const url = `${spnUrl}/rpc`;
+  if (workRounds > 0) return prepareEvmWork(url, senderCount, workRounds);
   const token = compileFixtures().Token;
   const iface = new Interface(token.abi as never);
   const owner = keyOf(0);
@@ -109,16 +111,45 @@ export async function prepareEvmTransfers(spnUrl: string, senderCount: number): 
     sign(owner, ownerNonce++, tokenAt, iface.encodeFunctionData('transfer', [s.address, 10n ** 24n]), 100_000n),
   );
   await waitForReceipts(url, await sendRaw(url, funding));
-  const nonces = senders.map(() => 0n);
+  return sendingRounds(url, senders, (s, nonce) => {
+    const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0');
+    return sign(senders[s], nonce, tokenAt, iface.encodeFunctionData('transfer', [to, 1n]), 100_000n);
+  });
+}
 
+/** Gas limit of one `Work.work` call of `rounds` rounds (bench:e2e sets the block gas limit from it). */
+export function workGasLimit(rounds: number): bigint {
+  return 60_000n + 150n * BigInt(rounds);
+}
+
+/**
+ * The compute-heavy workload (bench:e2e --evm-work ROUNDS): the Work fixture
+ * (libs/vm-evm/test-fixtures/Work.sol) deployed, and every tx a `work(rounds, s)` call of sender
+ * s: `rounds` keccak rounds, the result in sender s's own slot (no two senders' txs conflict).
+ */
+async function prepareEvmWork(url: string, senderCount: number, rounds: number): Promise<EvmTransfers> {
+  const work = compileFixtures().Work;
+  const iface = new Interface(work.abi as never);
+  const owner = keyOf(0);
+  const senders: Key[] = Array.from({ length: senderCount }, (_, i) => keyOf(i + 1));
+  await waitForReceipts(url, await sendRaw(url, [sign(owner, 0n, undefined, work.bytecode, 1_000_000n)]));
+  const workAt = getCreateAddress({ from: owner.address, nonce: 0 }).toLowerCase();
+  return sendingRounds(url, senders, (s, nonce) =>
+    sign(senders[s], nonce, workAt, iface.encodeFunctionData('work', [rounds, s]), workGasLimit(rounds)),
+  );
+}
+
+/** `send(count)`: signs `count` txs (`signTx(sender, nonce)`, senders in turn) and sends them in rounds. */
+function sendingRounds(url: string, senders: Key[], signTx: (sender: number, nonce: bigint) => Uint8Array): EvmTransfers {
+  const senderCount = senders.length;
+  const nonces = senders.map(() => 0n);
   return {
     async send(count) {
       // Signed up front (signing is the client's cost, not the SPN's): per sender, in nonce order.
       const streams: Uint8Array[][] = senders.map(() => []);
       for (let i = 0; i < count; i++) {
         const s = i % senderCount;
-        const to = '0x' + (0xe0000 + s).toString(16).padStart(40, '0');
-        streams[s].push(sign(senders[s], nonces[s]++, tokenAt, iface.encodeFunctionData('transfer', [to, 1n]), 100_000n));
+        streams[s].push(signTx(s, nonces[s]++));
       }
       // Round r sends every sender's r-th tx, in batches of 50 posted at once; a round is in
       // before the next (ingress takes a sender's nonces in order).

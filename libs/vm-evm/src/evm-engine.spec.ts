@@ -416,3 +416,40 @@ function keccakSlot(address: string, mappingSlot: bigint): string {
 function concatBytes(parts: Uint8Array[]): Uint8Array {
   return getBytes(concatBytesHex(parts));
 }
+
+describe('Work fixture (bench:e2e --evm-work)', () => {
+  it('work(rounds, key) stores the keccak chain of key in its own slot; gas grows by the round, under 60,000 + 150 a round', async () => {
+    const work = compileFixtures().Work;
+    const iface = new Interface(work.abi as never);
+    const chain = new Chain();
+    const deployed = await chain.run([tx(alice, { nonce: 0n, data: work.bytecode, gasLimit: 1_000_000n })]);
+    const address = deployed.receipts[0].contractAddress!;
+    const gas: bigint[] = [];
+    for (const [rounds, key] of [
+      [100, 7],
+      [200, 8],
+    ]) {
+      const r = await chain.run([
+        tx(alice, {
+          nonce: chain.nonce(alice.address),
+          to: address,
+          data: iface.encodeFunctionData('work', [rounds, key]),
+          gasLimit: 200_000n,
+        }),
+      ]);
+      expect(r.receipts[0].status).toBe('success');
+      gas.push(BigInt(r.receipts[0].gasUsed));
+      expect(gas.at(-1)!).toBeLessThan(60_000n + 150n * BigInt(rounds));
+      let h = zeroPadValue(toBeHex(key), 32);
+      for (let i = 0; i < rounds; i++) h = keccak256(concatBytesHex([h, zeroPadValue(toBeHex(i), 32)]));
+      const call = await engine.call(
+        { to: address, data: iface.encodeFunctionData('results', [key]) },
+        chain.nextBlock(),
+        chain.state,
+        chain.code,
+      );
+      expect(call.returnData).toBe(h);
+    }
+    expect(gas[1] - gas[0]).toBeGreaterThan(100n * 50n); // the rounds cost gas: a loop that did nothing would not
+  });
+});

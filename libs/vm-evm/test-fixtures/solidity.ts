@@ -8,18 +8,18 @@ export interface CompiledContract {
   bytecode: string;
 }
 
-export type FixtureName = 'Token' | 'Playground' | 'Child';
+export type FixtureName = 'Token' | 'Playground' | 'Child' | 'Work';
 
 let compiled: Record<FixtureName, CompiledContract> | undefined;
 
 /**
- * Compiles the Solidity fixtures of this folder (Token.sol, Playground.sol) with solc's standard
+ * Compiles the Solidity fixtures of this folder (Token.sol, Playground.sol, Work.sol) with solc's standard
  * JSON (optimizer on, 200 runs, solc's default EVM version). Synchronous, ~1-3 s; cached per process.
  */
 export function compileFixtures(): Record<FixtureName, CompiledContract> {
   if (compiled) return compiled;
   const sources: Record<string, { content: string }> = {};
-  for (const file of ['Token.sol', 'Playground.sol']) sources[file] = { content: readFileSync(join(__dirname, file), 'utf8') };
+  for (const file of ['Token.sol', 'Playground.sol', 'Work.sol']) sources[file] = { content: readFileSync(join(__dirname, file), 'utf8') };
   const input = {
     language: 'Solidity',
     sources,
@@ -39,6 +39,7 @@ export function compileFixtures(): Record<FixtureName, CompiledContract> {
     Token: pick('Token.sol', 'Token'),
     Playground: pick('Playground.sol', 'Playground'),
     Child: pick('Playground.sol', 'Child'),
+    Work: pick('Work.sol', 'Work'),
   };
   return compiled;
 }
