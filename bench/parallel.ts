@@ -2,7 +2,7 @@
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
  *                           --coordinator on|off --adaptive on|off --warmup-txs N --split-first on|off
  *                           --coordinator-share F --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
- *                           --skip-wasm --skip-declared --skip-split]
+ *                           --skip-wasm --skip-declared --skip-split --evm-work ROUNDS]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
  * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
@@ -31,6 +31,10 @@
  * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of
  * 4 hot accounts without and with them.
  *
+ * --evm-work ROUNDS adds compute-heavy EVM txs (low contention): each a call of the Work fixture
+ * (libs/vm-evm/test-fixtures/Work.sol) running ROUNDS keccak rounds into its sender's own slot
+ * (200 rounds: ~3 ms a tx here), as `bench:e2e --evm-work` sends them (evmWorkRatio).
+ *
  * Last line: JSON with evmLowRatio, evmHighRatio, wasmLowRatio, wasmHighRatio (parallel tx/s /
  * serial tx/s), reexecRateLow, reexecRateHigh (re-executions per tx, the higher of the two VMs),
  * the same for the declared loads (evmHighDeclaredRatio, evmHigh4HotRatio,
@@ -44,7 +48,7 @@ import { ParallelWasmExecutor, type ExecutionReport } from '@mesh/spn-node';
 import type { ParallelTuning } from '@mesh/executor';
 import { accountAddress, callTx, WasmTestChain } from '../libs/spn-node/test-fixtures/wasm-token-chain';
 import { argValue } from '../scripts/cli-args';
-import { evmScenario } from './support/evm-parallel-scenario';
+import { evmScenario, evmWorkScenario } from './support/evm-parallel-scenario';
 import { cpuScaling } from './support/cpu-scaling';
 import { median } from './support/median';
 
@@ -260,6 +264,13 @@ async function main(): Promise<void> {
       results[s.name] = await measure(s, runs, warmup);
       await s.close();
     }
+  }
+  const evmWork = Number(argValue(process.argv, 'evm-work') ?? 0);
+  if (evmWork > 0 && !process.argv.includes('--skip-evm')) {
+    const s = await evmWorkScenario(evmWork, txs, evmBlocks, tuning);
+    results[s.name] = await measure(s, runs, warmup);
+    out.evmWorkRounds = evmWork;
+    await s.close();
   }
   // The ceiling of any 2-thread speed-up on this machine (measured after the scenarios, on an idle process).
   const scaling = await cpuScaling();
