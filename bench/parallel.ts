@@ -20,7 +20,7 @@
  * The low-contention loads also run as a bound (unless --skip-split): the executor's split first
  * pass on every block, with the adaptive choice off (and the VM's own split settings: the Wasm SPN's
  * coordinator runs a share itself). Each block is cut into one piece per worker,
- * each piece runs straight through against committed state, one message each way (no
+ * each piece runs straight through against committed state, one message in and a few out (no
  * multi-version memory, no per-tx report): about what two worker threads can do with the least
  * coordination (for EVM transfers the claims balance the workers a few % better). "The slowest
  * piece's own time alone" leaves out block set-up and messages too: what the two workers'

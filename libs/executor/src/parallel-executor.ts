@@ -89,7 +89,7 @@ export interface ParallelExecutorOptions {
    * Split first pass (default false): when the last block run in the workers had no conflict (and
    * this one is no probe, has no declared dependencies, and the coordinator does not execute),
    * the block is cut into one contiguous piece per worker, each run straight through against
-   * committed state, one message each way (split-block.ts); a piece that read what an earlier
+   * committed state, one message out and a few back (split-block.ts); a piece that read what an earlier
    * piece wrote runs again in this thread, with the rest of the block, and the next block takes
    * the Block-STM path. It pays where per-tx messages and bookkeeping cost much against a tx
    * (Wasm transfers of ~20 µs: the Wasm SPN turns it on); where txs are long and uneven (EVM, ~1

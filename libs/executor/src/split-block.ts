@@ -2,13 +2,13 @@
  * The split first pass of a block (ParallelExecutorOptions.splitFirst): the block is cut into one
  * contiguous piece per worker; each worker runs its piece straight through against committed
  * state (a tx reads the piece's earlier writes, else committed state: no multi-version memory, no
- * per-tx report, one message per piece). The pieces are then checked in block order: a piece that
- * read from committed state a key an earlier piece wrote saw a state serial execution would not
- * have shown it, so it and every later piece run again, in this thread, over the earlier pieces'
- * writes (a serial tail). An execution is a function of the values it read (the TxEngine
+ * per-tx report: the piece comes back in a few parts, see splitPieceReports). The pieces (and
+ * parts) are then checked in block order: a piece that read from committed state a key an
+ * earlier piece wrote saw a state serial execution would not have shown it, so it and every
+ * later piece run again, in this thread, over the earlier pieces' writes (a serial tail). An execution is a function of the values it read (the TxEngine
  * contract), so the results are those of serial execution; data a tx shares (deployed code) is
  * reached through keys too (the account's code hash), and the tail's engine receives the earlier
- * pieces' before it runs. A block without a conflict costs the workers one message each way.
+ * pieces' before it runs. A block without a conflict costs each worker one message in and a few out.
  */
 import { serialize } from 'node:v8';
 import type { TxEngine, TxOutputCodec, TxResult } from './engine';
