@@ -7,6 +7,7 @@ import type { TxResult } from './engine';
 import {
   MAX_CONTENTION_BACKOFF,
   ParallelExecutor,
+  stillContended,
   WORKER_YOUNG_GENERATION_MB,
   type ParallelTuning,
   type RunOutcome,
@@ -492,27 +493,38 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     const hot: KvTx[] = Array.from({ length: 64 }, () => ({ reads: [0n], writes: [0n], work: 5_000 }));
     const cold: KvTx[] = Array.from({ length: 64 }, (_, i) => ({ reads: [BigInt(1000 + i)], writes: [BigInt(2000 + i)], work: 5_000 }));
     const modes: string[] = [];
+    const ran: RunOutcome[] = [];
     for (const txs of [hot, hot, hot, hot, cold, cold, cold, cold, cold]) {
       const out = await ex.run(null, txs, state);
+      ran.push(out);
       modes.push(out.kind === 'serial' ? (out.reason.startsWith('recent blocks were contended') ? 'backoff' : out.reason) : out.stats.mode);
     }
     // A hot block may still run in parallel to the end when one worker happens to claim nearly
     // all of it (a worker's own txs see each other's writes): the policy is checked against what
-    // each block that was not backed off actually did.
+    // each block that was not backed off actually did (a probe that wasted much counts as contended).
     let contended = 0;
     let skip = 0;
-    const expected = modes.map((mode) => {
+    const expected = modes.map((mode, i) => {
       if (skip > 0) {
         skip--;
         return 'backoff';
       }
-      if (mode === 'parallel+serial-tail') skip = Math.min(MAX_CONTENTION_BACKOFF, 2 ** contended++);
+      const out = ran[i];
+      if (out.kind === 'parallel' && stillContended(out.stats, contended > 0)) skip = Math.min(MAX_CONTENTION_BACKOFF, 2 ** contended++);
       else contended = 0;
       return mode;
     });
     expect(modes).toEqual(expected);
     expect(modes.slice(0, 4)).toContain('parallel+serial-tail'); // the hot blocks were contended
     expect(modes.slice(-3)).toEqual(['parallel', 'parallel', 'parallel']); // the load changed: parallel again
+  });
+
+  it('stillContended: a serial tail, or a probe that went on and re-executed more than a quarter of its txs', () => {
+    expect(stillContended({ mode: 'parallel+serial-tail', reexecutions: 0, txs: 100 }, false)).toBe(true);
+    expect(stillContended({ mode: 'parallel', reexecutions: 60, txs: 100 }, false)).toBe(false); // not a probe: speculation paid
+    expect(stillContended({ mode: 'parallel', reexecutions: 26, txs: 100 }, true)).toBe(true);
+    expect(stillContended({ mode: 'parallel', reexecutions: 25, txs: 100 }, true)).toBe(false);
+    expect(stillContended({ mode: 'parallel', reexecutions: 0, txs: 100 }, true)).toBe(false); // the load changed
   });
 
   it('a probe block after contended ones speculates on its first quarter, then goes on in parallel or runs the rest here; results stay exact', async () => {
