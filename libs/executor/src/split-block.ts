@@ -5,10 +5,11 @@
  * per-tx report: the piece comes back in a few parts, see splitPieceReports). The pieces (and
  * parts) are then checked in block order: a piece that read from committed state a key an
  * earlier piece wrote saw a state serial execution would not have shown it, so it and every
- * later piece run again, in this thread, over the earlier pieces' writes (a serial tail). An execution is a function of the values it read (the TxEngine
- * contract), so the results are those of serial execution; data a tx shares (deployed code) is
- * reached through keys too (the account's code hash), and the tail's engine receives the earlier
- * pieces' before it runs. A block without a conflict costs each worker one message in and a few out.
+ * later piece run again, in this thread, over the earlier pieces' writes (a serial tail). An
+ * execution is a function of the values it read (the TxEngine contract), so the results are
+ * those of serial execution; data a tx shares (deployed code) is reached through keys too (the
+ * account's code hash), and the tail's engine receives the earlier pieces' before it runs. A
+ * block without a conflict costs each worker one message in and a few out.
  */
 import { serialize } from 'node:v8';
 import type { TxEngine, TxOutputCodec, TxResult } from './engine';
@@ -78,9 +79,8 @@ export async function runSplitBlock(
   // Done when every tx's result is here (txs run exactly once: the pieces and tails cover the
   // block), or at once when a worker failed, met a serial-only tx, or crashed.
   let covered = 0;
-  let isSettled = false;
   let settle!: (crashed: string | undefined) => void;
-  const settled = new Promise<string | undefined>((resolve) => (settle = resolve)).finally(() => (isSettled = true));
+  const settled = new Promise<string | undefined>((resolve) => (settle = resolve));
   const cover = (txCount: number) => {
     covered += txCount;
     if (covered >= n) settle(undefined);
@@ -100,7 +100,6 @@ export async function runSplitBlock(
       }
       if (typeof ran === 'string') {
         workerFailure ??= ran;
-        isSettled = true;
         return settle(undefined);
       }
       fromWorkers.push(...ran);
@@ -164,7 +163,7 @@ export async function runSplitBlock(
     awaitReportsHere(
       busy.map((b) => b.w),
       signal,
-      () => isSettled || covered >= n,
+      () => covered >= n || workerFailure !== undefined,
       ownMs,
     );
   const crashed = await settled;

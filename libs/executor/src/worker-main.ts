@@ -149,14 +149,14 @@ async function stealTails(msg: Extract<ToWorker, { type: 'steal' }>): Promise<vo
 class PieceReporter {
   executed: ExecutedTx[] = [];
   reports: PieceReport[] = [];
+  private readonly signal: Int32Array | undefined;
+
   constructor(
     private readonly pieceBlock: number,
     signal: SharedArrayBuffer | undefined,
   ) {
-    this.signal = signal === undefined ? undefined : new Int32Array(signal);
+    this.signal = signal && new Int32Array(signal);
   }
-
-  private readonly signal: Int32Array | undefined;
 
   add(e: ExecutedTx): void {
     this.executed.push(e);
