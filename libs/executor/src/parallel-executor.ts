@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { serialize } from 'node:v8';
-import { isDependencyAbort, type TxEngine, type TxOutputCodec, type TxResult } from './engine';
+import { isDependencyAbort, type TxEngine, type TxOutputCodec, type TxPayloadCodec, type TxResult } from './engine';
 import { claimTxs } from './claims';
 import { declaredDependencies, type DeclaredKeys, type DependencyGraph } from './declared-keys';
 import { MVMemory, RecordingView } from './mv-memory';
-import { decodeExecuted, executedTx, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
+import { decodeExecuted, executedTx, wireTxs, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
 import { runInOrder, SerialNeeded } from './in-order';
 import { runSplitBlock } from './split-block';
@@ -60,6 +60,8 @@ export interface ParallelExecutorOptions {
   hostHandler?: HostHandler;
   /** The engine module's `txOutputCodec`, when it exports one (the workers then encode outputs with it; see TxOutputCodec). */
   outputCodec?: TxOutputCodec;
+  /** The engine module's `txPayloadCodec`, when it exports one (this thread then encodes the txs it sends with it; see TxPayloadCodec). */
+  payloadCodec?: TxPayloadCodec;
   /**
    * The coordinator (this thread) also executes tasks, with `localEngine`, between handling the
    * workers' reports: its own executions need no messages at all. Default false: on this 2-core
@@ -266,6 +268,8 @@ export class ParallelExecutor {
   readonly workerCount: number;
   /** @internal See ParallelExecutorOptions.outputCodec. */
   readonly outputCodec: TxOutputCodec | undefined;
+  /** @internal See ParallelExecutorOptions.payloadCodec. */
+  readonly payloadCodec: TxPayloadCodec | undefined;
   private readonly minParallelTxs: number;
   private readonly maxTaskTxs: number;
   private readonly tasksPerWorker: number;
@@ -296,6 +300,7 @@ export class ParallelExecutor {
 
   constructor(private readonly options: ParallelExecutorOptions) {
     this.outputCodec = options.outputCodec;
+    this.payloadCodec = options.payloadCodec;
     this.workerCount = options.workers ?? availableParallelism();
     if (!Number.isInteger(this.workerCount) || this.workerCount < 1)
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
@@ -430,7 +435,13 @@ export class ParallelExecutor {
     // The txs go out in growing pieces (each serialised once for all workers): the workers start
     // on the first ones while this thread still serialises the rest.
     const first = Math.min(n, FIRST_PIECE_PER_WORKER * this.workers.length);
-    const begin = serialize({ type: 'begin', blockId, block, txs: txs.slice(0, first), total: n } satisfies ToWorker);
+    const begin = serialize({
+      type: 'begin',
+      blockId,
+      block,
+      txs: wireTxs(txs.slice(0, first), this.payloadCodec),
+      total: n,
+    } satisfies ToWorker);
     for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
     this.postCrashPlan();
     // The first executions: every thread claims txs from counter[0] (the lowest unclaimed tx), up
@@ -480,7 +491,7 @@ export class ParallelExecutor {
   /** The block's txs from `first` on, to every worker, in pieces twice as big each time (each serialised once for all). */
   private sendRest(blockId: number, txs: readonly unknown[], first: number): void {
     for (let at = first, size = 2 * first; at < txs.length; at += size, size *= 2) {
-      const more = serialize({ type: 'more', blockId, txs: txs.slice(at, at + size) } satisfies ToWorker);
+      const more = serialize({ type: 'more', blockId, txs: wireTxs(txs.slice(at, at + size), this.payloadCodec) } satisfies ToWorker);
       for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
     }
   }

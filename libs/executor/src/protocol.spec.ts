@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeExecuted, encodeExecuted, type ExecutedTx } from './protocol';
+import { decodeExecuted, encodeExecuted, txsFromWire, wireTxs, type ExecutedTx } from './protocol';
 
 describe('ExecutedBatch encoding', () => {
   it('gives back every execution as it was: reads, writes in order, outputs, shared data and serialOnly', () => {
@@ -42,5 +42,30 @@ describe('ExecutedBatch encoding', () => {
 
   it('an empty task', () => {
     expect(decodeExecuted(encodeExecuted([]))).toEqual([]);
+  });
+});
+
+describe('tx payloads on the wire', () => {
+  const txs = [
+    { to: 'a', gas: 5n },
+    { to: 'b', gas: 6n },
+  ];
+  const codec = {
+    encode: (list: readonly unknown[]) => JSON.stringify((list as typeof txs).map((t) => [t.to, String(t.gas)])),
+    decode: (text: string) => (JSON.parse(text) as [string, string][]).map(([to, gas]) => ({ to, gas: BigInt(gas) })),
+  };
+
+  it('without a codec: the txs themselves (cloned by postMessage)', () => {
+    expect(wireTxs(txs, undefined)).toBe(txs);
+    expect(txsFromWire(structuredClone(txs), codec)).toEqual(txs);
+  });
+
+  it("with the VM's TxPayloadCodec: its text, back through it; without the codec in the worker, a clear error", () => {
+    const wire = structuredClone(wireTxs(txs, codec));
+    expect(wire).toEqual({ encoded: '[["a","5"],["b","6"]]' });
+    expect(txsFromWire(wire, codec)).toEqual(txs);
+    expect(() => txsFromWire(wire, undefined)).toThrow(
+      'the executor encodes tx payloads (it has a payloadCodec) but the engine module exports no txPayloadCodec',
+    );
   });
 });

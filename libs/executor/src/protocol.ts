@@ -1,6 +1,22 @@
-import type { TxOutputCodec, TxResult } from './engine';
+import type { TxOutputCodec, TxPayloadCodec, TxResult } from './engine';
 
 /** Messages between the coordinator (main thread) and its execution workers. All structured-cloneable. */
+
+/** A block's txs on their way to a worker: as they are (cloned), or encoded by the VM's TxPayloadCodec. */
+export type WireTxs = unknown[] | { encoded: string };
+
+/** `txs` for a 'begin' / 'more' message: encoded when the VM has a payload codec. */
+export function wireTxs(txs: unknown[], codec: TxPayloadCodec | undefined): WireTxs {
+  return codec === undefined ? txs : { encoded: codec.encode(txs) };
+}
+
+/** A 'begin' / 'more' message's txs, in a worker; `codec`: its engine module's `txPayloadCodec`. */
+export function txsFromWire(txs: WireTxs, codec: TxPayloadCodec | undefined): unknown[] {
+  if (Array.isArray(txs)) return txs;
+  if (codec === undefined)
+    throw new Error('the executor encodes tx payloads (it has a payloadCodec) but the engine module exports no txPayloadCodec');
+  return codec.decode(txs.encoded);
+}
 
 /** One tx's writes as the replicas get them. */
 export interface ReplicaWrite {
@@ -23,13 +39,13 @@ export type ToWorker =
       type: 'begin';
       blockId: number;
       block: unknown;
-      txs: unknown[];
+      txs: WireTxs;
       total: number;
       /** Index of the first of `txs` in the block (default 0): a split piece's worker gets its own piece's txs only. */
       offset?: number;
     }
   /** The block's next txs, appended after those already sent. */
-  | { type: 'more'; blockId: number; txs: unknown[] }
+  | { type: 'more'; blockId: number; txs: WireTxs }
   /** Updates of the block's multi-version memory: new writes, and txs now being re-executed. */
   | { type: 'mv'; blockId: number; writes: ReplicaWrite[]; estimates: number[] }
   /**

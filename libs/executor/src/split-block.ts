@@ -16,7 +16,7 @@ import type { TxEngine, TxOutputCodec, TxResult } from './engine';
 import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
 import { MAX_PIECE_TX, mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
-import { decodeExecuted, type FromWorker, type ToWorker } from './protocol';
+import { decodeExecuted, wireTxs, type FromWorker, type ToWorker } from './protocol';
 import type { ExecWorker } from './worker-pool';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
@@ -116,7 +116,14 @@ export async function runSplitBlock(
   // Each worker raises this counter after each report (see PieceReporter in worker-main.ts).
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const begins = busy.map(({ start, end }) => {
-    const begin = { type: 'begin', blockId, block, txs: txs.slice(start, end), total: n, offset: start } satisfies ToWorker;
+    const begin = {
+      type: 'begin',
+      blockId,
+      block,
+      txs: wireTxs(txs.slice(start, end), exec.payloadCodec),
+      total: n,
+      offset: start,
+    } satisfies ToWorker;
     return workersTake ? { bytes: serialize(begin) } : { begin };
   });
   busy.forEach(({ w }, j) => {

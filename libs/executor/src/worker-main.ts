@@ -6,11 +6,19 @@
  */
 import { deserialize } from 'node:v8';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { isDependencyAbort, type EngineHost, type TxEngine, type TxEngineFactory, type TxOutputCodec, type TxStateView } from './engine';
+import {
+  isDependencyAbort,
+  type EngineHost,
+  type TxEngine,
+  type TxEngineFactory,
+  type TxOutputCodec,
+  type TxPayloadCodec,
+  type TxStateView,
+} from './engine';
 import { claimTxs } from './claims';
 import { MVMemory, RecordingView } from './mv-memory';
 import { mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
-import { encodeExecuted, executedTx, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
+import { encodeExecuted, executedTx, txsFromWire, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
 
 interface WorkerInit {
   engineModule: string;
@@ -33,6 +41,8 @@ let crashPlan: { atTx: number; token: Int32Array } | undefined;
 let engine: TxEngine;
 /** The engine module's TxOutputCodec, if it has one: every message's outputs go encoded. */
 let outputCodec: TxOutputCodec | undefined;
+/** The engine module's TxPayloadCodec, if it has one: the txs of 'begin' / 'more' messages may come encoded with it. */
+let payloadCodec: TxPayloadCodec | undefined;
 
 const pendingReplies = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRequest = 0;
@@ -128,7 +138,7 @@ async function stealTails(msg: Extract<ToWorker, { type: 'steal' }>): Promise<vo
     if (!victim.loaded) {
       // The piece's txs, as its own worker got them (this worker has its own piece's only).
       const begin = deserialize(victim.begin) as Extract<ToWorker, { type: 'begin' }>;
-      begin.txs.forEach((tx, j) => (blockTxs[(begin.offset ?? 0) + j] = tx));
+      txsFromWire(begin.txs, payloadCodec).forEach((tx, j) => (blockTxs[(begin.offset ?? 0) + j] = tx));
       victim.loaded = true;
       continue; // loading took time: look again at what is left
     }
@@ -306,13 +316,13 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'begin':
       blockId = msg.blockId;
       crashPlan = undefined; // a crash plan holds for one block
-      blockTxs = msg.offset ? placedAt(msg.offset, msg.txs) : msg.txs;
+      blockTxs = msg.offset ? placedAt(msg.offset, txsFromWire(msg.txs, payloadCodec)) : txsFromWire(msg.txs, payloadCodec);
       txCount = msg.total;
       mv.clear();
       await engine.beginBlock(msg.block, blockTxs);
       return;
     case 'more':
-      if (msg.blockId === blockId) for (const tx of msg.txs) blockTxs.push(tx);
+      if (msg.blockId === blockId) for (const tx of txsFromWire(msg.txs, payloadCodec)) blockTxs.push(tx);
       return;
     case 'mv':
       if (msg.blockId !== blockId) return;
@@ -388,9 +398,14 @@ port.on('message', (msg: ToWorker) => {
 (async () => {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(init.engineModule) as { createTxEngine?: TxEngineFactory; txOutputCodec?: TxOutputCodec };
+    const mod = require(init.engineModule) as {
+      createTxEngine?: TxEngineFactory;
+      txOutputCodec?: TxOutputCodec;
+      txPayloadCodec?: TxPayloadCodec;
+    };
     if (typeof mod.createTxEngine !== 'function') throw new Error(`${init.engineModule} does not export createTxEngine`);
     outputCodec = mod.txOutputCodec;
+    payloadCodec = mod.txPayloadCodec;
     engine = await mod.createTxEngine(init.engineOptions, host);
     send({ type: 'ready' });
   } catch (err) {

@@ -10,6 +10,7 @@ import {
   wasmHostHandler,
   WasmTxEngine,
   wasmTxOutputCodec,
+  wasmTxPayloadCodec,
   wasmTxPayload,
   type WasmBlockEnv,
   type WasmTxEngineOptions,
@@ -49,6 +50,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
         localEngine: () => new WasmTxEngine(engineOptions, { request: async (kind, arg) => host(kind, arg) }),
         hostHandler: host,
         outputCodec: wasmTxOutputCodec,
+        payloadCodec: wasmTxPayloadCodec,
         // A Wasm call costs ~20 µs: per-tx reports and bookkeeping cost about as much, which the
         // split first pass saves; this thread runs the first 40 % itself (no messages for those)
         // and then takes the tails of the workers' pieces (libs/executor README).

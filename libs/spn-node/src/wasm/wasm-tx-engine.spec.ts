@@ -14,9 +14,11 @@ import {
   createTxEngine,
   SERIAL_ONLY_DEPLOYMENT,
   txOutputCodec,
+  txPayloadCodec,
   WASM_PLUGIN_REQUEST,
   wasmHostHandler,
   wasmPluginCode,
+  wasmTxPayload,
   type WasmPluginCode,
   type WasmTxEngineOptions,
 } from './wasm-tx-engine';
@@ -234,6 +236,9 @@ describe('Wasm TxEngine', () => {
       // The workers' receipts come back through the engine's output codec exactly as they were.
       const outputs = a.results.map((r) => r.output);
       expect(txOutputCodec.decode(txOutputCodec.encode(outputs))).toStrictEqual(outputs);
+      // The block's payloads reach the workers through the payload codec exactly as they were.
+      const payloads = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
+      expect(txPayloadCodec.decode(txPayloadCodec.encode(payloads))).toStrictEqual(payloads);
       expectSameBlock(assembleWasmBlock(c.results), serial);
       expect(c.reads).toEqual(a.reads);
 
