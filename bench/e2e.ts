@@ -13,7 +13,11 @@
  * - block production throughput: txs / time the SPN's sequencer spent producing blocks (mempool
  *   read, execution, state tree, database commit), with the executor's and the tree's shares.
  * With --runs R > 1 each figure is the median over R runs (each on a fresh devnet).
- * --no-settle stops each run once every tx is included (no settlement figures: they read 0).
+ * --no-settle stops each run once every tx is included (no settlement figures: they read 0), and
+ * the SPN cuts no batch meanwhile (BATCH_BLOCKS 1000): neither node proves in the background.
+ * Proving takes both cores; a serial node's main thread, blocked while it executes, held its
+ * proving back, a parallel node's did not, and its workers ran at half speed beside the prover
+ * (EVM, --evm-work 1000: 45 ms a tx against 23 ms without batches).
  * --compare runs every measurement twice, with the SPN's default parallel executor and with
  * EXECUTOR_WORKERS=0 (serial), alternating, and prints both and their ratios. Each sender pays
  * its own receiver, so txs of different senders do not conflict (--senders, default 5).
@@ -228,8 +232,12 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
   const env = {
     BLOCK_TIME_MS: String(BLOCK_MS),
     MAX_BLOCK_TXS: String(maxBlockTxs),
-    BATCH_BLOCKS: '5',
-    BATCH_MAX_MS: String(Math.max(2_000, 2 * BLOCK_MS)),
+    // --no-settle: no batch is cut while the bench runs, so neither node proves in the
+    // background (proving shares the 2 cores with the workers; a serial node's blocked main
+    // thread holds its proving back meanwhile, a parallel node's does not).
+    ...(SETTLE
+      ? { BATCH_BLOCKS: '5', BATCH_MAX_MS: String(Math.max(2_000, 2 * BLOCK_MS)) }
+      : { BATCH_BLOCKS: '1000', BATCH_MAX_MS: '3600000' }),
     ...spnEnv,
   };
   // --evm-work: a block holds MAX_BLOCK_TXS work calls (the default 30M gas would hold a handful).
