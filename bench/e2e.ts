@@ -259,7 +259,9 @@ async function run(vm: Vm, txs: number, senderCount: number, spnEnv: Record<stri
     if (WARMUP > 0) {
       const send = await transfers.sign(WARMUP);
       const { height } = await statusOf(client);
-      await watchTxs(client, await send(), { height, lastSettledBatch: null }, false, Date.now());
+      const warm = await send();
+      await watchTxs(client, warm, { height, lastSettledBatch: null }, false, Date.now());
+      await expectNoneFailed(client, warm);
     }
     const send = await transfers.sign(txs); // before the clock starts: the client's cost
     const before = await statusOf(client);

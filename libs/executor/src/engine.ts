@@ -56,6 +56,12 @@ export interface TxEngine {
   committed?(payload: unknown): void;
 }
 
+/** A list of values as one text and back (`decode(encode(list))` equals `list`): the shape of both codecs below. */
+export interface TextListCodec {
+  encode(values: readonly unknown[]): string;
+  decode(encoded: string): unknown[];
+}
+
 /**
  * How a VM's tx outputs (`TxResult.output`) go from a worker to the main thread when structured
  * cloning them costs too much: a worker encodes the outputs of each message it sends with
@@ -67,10 +73,7 @@ export interface TxEngine {
  * An engine module exports it as `txOutputCodec` (its workers use it) and the VM passes the same
  * object as the executor's `outputCodec` (the main thread decodes with it).
  */
-export interface TxOutputCodec {
-  encode(outputs: readonly unknown[]): string;
-  decode(encoded: string): unknown[];
-}
+export type TxOutputCodec = TextListCodec;
 
 /**
  * How a block's tx payloads (what the VM gives `beginBlock`) go from the main thread to the
@@ -82,10 +85,7 @@ export interface TxOutputCodec {
  * An engine module exports it as `txPayloadCodec` (its workers use it) and the VM passes the
  * same object as the executor's `payloadCodec` (the main thread encodes with it).
  */
-export interface TxPayloadCodec {
-  encode(txs: readonly unknown[]): string;
-  decode(encoded: string): unknown[];
-}
+export type TxPayloadCodec = TextListCodec;
 
 /** How a worker-side engine asks the main thread for something it lacks (contract code, plugin code). */
 export interface EngineHost {

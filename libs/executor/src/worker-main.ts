@@ -313,14 +313,16 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       if (msg.payload !== undefined) engine.committed?.(msg.payload);
       return;
-    case 'begin':
+    case 'begin': {
       blockId = msg.blockId;
       crashPlan = undefined; // a crash plan holds for one block
-      blockTxs = msg.offset ? placedAt(msg.offset, txsFromWire(msg.txs, payloadCodec)) : txsFromWire(msg.txs, payloadCodec);
+      const txs = txsFromWire(msg.txs, payloadCodec);
+      blockTxs = msg.offset ? placedAt(msg.offset, txs) : txs;
       txCount = msg.total;
       mv.clear();
       await engine.beginBlock(msg.block, blockTxs);
       return;
+    }
     case 'more':
       if (msg.blockId === blockId) for (const tx of txsFromWire(msg.txs, payloadCodec)) blockTxs.push(tx);
       return;
