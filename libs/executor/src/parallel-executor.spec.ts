@@ -163,6 +163,9 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
             // Every tx's output and writes, and the block's net writes, equal serial execution's.
             expect(out.results.map((r) => r.output)).toEqual(expected.results);
             expect(mergedWrites(out.results)).toEqual(expected.writes);
+            // Writes the run merged itself (the split first pass): the same, in the same order.
+            if (out.stats.split !== undefined && out.stats.split.conflictAt === undefined) expect(out.writes).toBeDefined();
+            if (out.writes !== undefined) expect([...out.writes]).toEqual([...mergedWrites(out.results)]);
             // The block commits; the next one runs on the new state (workers' replicas follow).
             const before = state.version;
             state.apply(expected.writes);

@@ -189,7 +189,12 @@ export interface RunStats {
 }
 
 export type RunOutcome =
-  | { kind: 'parallel'; results: TxResult[]; stats: RunStats }
+  /**
+   * `writes`: the block's writes merged in block order (last writer wins), when the run merged
+   * them anyway (the split first pass does, as it checks its pieces): a VM's assembly can take
+   * them instead of merging the results' writes again.
+   */
+  | { kind: 'parallel'; results: TxResult[]; writes?: Map<bigint, bigint>; stats: RunStats }
   /** The block must be executed by the VM's serial executor (small block, serialOnly tx, crash, host failure). */
   | { kind: 'serial'; reason: string; stats?: RunStats };
 

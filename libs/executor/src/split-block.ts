@@ -184,21 +184,22 @@ export async function runSplitBlock(
   if (workerFailure !== undefined) return { kind: 'serial', reason: workerFailure, stats: stats() };
   const pieces: SplitPiece[] = [...local, ...fromWorkers];
 
-  // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs again (serial tail).
+  // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs
+  // again (serial tail). The writes so far, merged as serial execution leaves them, are the block's.
   pieces.sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
   const results: TxResult[] = [];
-  const written = new Set<bigint>();
+  const written = new Map<bigint, bigint>();
   for (const piece of pieces) {
     if (piece.start !== results.length)
       throw new Error(`split block ${blockId}: pieces leave txs ${results.length}..${piece.start - 1} out`);
     if (piece.committedReads.some((key) => written.has(key))) return serialTail(exec, block, txs, state, piece.start, results, stats);
     for (const r of piece.results) {
       results.push(r);
-      for (const key of r.writes.keys()) written.add(key);
+      for (const [key, value] of r.writes) written.set(key, value);
     }
   }
   if (results.length !== n) throw new Error(`split block ${blockId}: pieces end at tx ${results.length} of ${n}`);
-  return { kind: 'parallel', results, stats: stats(n) };
+  return { kind: 'parallel', results, writes: written, stats: stats(n) };
 }
 
 /**

@@ -1,6 +1,12 @@
 import type { DeclaredList, ParallelExecutor, RunStats, SnapshotState, TxResult } from '@mesh/executor';
 import type { StateReader } from './executor';
 
+/** A block's parallel run: the ordered per-tx results, and the block's writes when the run merged them. */
+export interface ParallelResults {
+  results: TxResult[];
+  writes?: Map<bigint, bigint>;
+}
+
 /** How the last block ran: serially (and why) or in parallel (with re-execution figures). */
 export interface ExecutionReport {
   mode: 'serial' | 'parallel' | 'parallel+serial-tail';
@@ -20,9 +26,10 @@ export class ParallelExecution {
   constructor(readonly executor: ParallelExecutor) {}
 
   /**
-   * The ordered per-tx results, or undefined when the block must run serially (lastReport says
-   * why). `declared`: the keys the txs declare, if any, or a function computing them when needed
-   * (see ParallelExecutor.run).
+   * The ordered per-tx results (and the block's merged writes when the run merged them, see
+   * RunOutcome), or undefined when the block must run serially (lastReport says why).
+   * `declared`: the keys the txs declare, if any, or a function computing them when needed (see
+   * ParallelExecutor.run).
    */
   async run(
     block: unknown,
@@ -30,7 +37,7 @@ export class ParallelExecution {
     state: StateReader,
     serialReason?: string,
     declared?: DeclaredList | (() => DeclaredList | undefined),
-  ): Promise<TxResult[] | undefined> {
+  ): Promise<ParallelResults | undefined> {
     const snapshot = asSnapshot(state);
     if (serialReason !== undefined || snapshot === undefined) {
       this.lastReport = { mode: 'serial', reason: serialReason ?? 'state has no snapshot' };
@@ -42,7 +49,7 @@ export class ParallelExecution {
       return undefined;
     }
     this.lastReport = { mode: outcome.stats.mode, stats: outcome.stats };
-    return outcome.results;
+    return { results: outcome.results, writes: outcome.writes };
   }
 
   /**

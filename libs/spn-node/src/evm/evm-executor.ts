@@ -281,16 +281,16 @@ export class EvmExecutor implements BlockExecutor {
     raws: Uint8Array[],
     state: StateReader,
   ): Promise<EvmBlockResult> {
-    const results = await parallel.run(
+    const ran = await parallel.run(
       input,
       txs.map((tx, i) => evmTxPayload(tx, raws[i])),
       state,
       undefined,
       () => declaredKeysOf(txs),
     );
-    if (results) {
+    if (ran) {
       try {
-        return assembleEvmBlock(input, txs, results, state);
+        return assembleEvmBlock(input, txs, ran.results, state);
       } catch (err) {
         if (!isSerialExecutionRequired(err)) throw err;
         parallel.serial(`assembly: ${(err as Error).message}`);

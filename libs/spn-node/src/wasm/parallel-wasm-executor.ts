@@ -3,7 +3,7 @@ import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReade
 import { ParallelExecution } from '../parallel-execution';
 import type { PluginRegistry } from './plugin-registry';
 import { PluginKeyCache } from './plugin-state-keys';
-import { decodeWasmTx, type SerialWasmExecutor, type WasmTx } from './wasm-executor';
+import { decodeWasmTx, type SerialWasmExecutor } from './wasm-executor';
 import {
   assembleWasmBlock,
   WASM_TX_ENGINE_MODULE,
@@ -11,7 +11,6 @@ import {
   WasmTxEngine,
   wasmTxOutputCodec,
   wasmTxPayloadCodec,
-  wasmTxPayload,
   type WasmBlockEnv,
   type WasmTxEngineOptions,
 } from './wasm-tx-engine';
@@ -66,15 +65,14 @@ export class ParallelWasmExecutor implements BlockExecutor {
 
   async execute(block: BlockContext, txs: readonly MempoolTx[], state: StateReader): Promise<BlockExecution> {
     const before = this.parallel.versionOf(state);
-    const wasmTxs = txs.map(decodeWasmTx);
-    const decoded = wasmTxs.map(wasmTxPayload);
     const env: WasmBlockEnv = { number: block.number, timeMs: block.timeMs };
-    const deploys = decoded.some((t) => t.kind === 'deploy');
+    const deploys = txs.some((t) => t.kind === 'deploy');
     const result = await this.parallel.measure(txs.length, async () => {
-      const results = await this.parallel.run(env, decoded, state, deploys ? 'the block deploys a plugin' : undefined, () =>
-        this.declaredKeys(wasmTxs),
+      // The rows themselves: the engines decode each tx where it runs (WasmTxInput).
+      const ran = await this.parallel.run(env, txs, state, deploys ? 'the block deploys a plugin' : undefined, () =>
+        this.declaredKeys(txs),
       );
-      return results ? assembleWasmBlock(results) : this.serial.execute(block, txs, state);
+      return ran ? assembleWasmBlock(ran.results, ran.writes) : this.serial.execute(block, txs, state);
     });
     return {
       ...result,
@@ -96,8 +94,10 @@ export class ParallelWasmExecutor implements BlockExecutor {
    * The state-tree keys the calls declare (WasmCall.reads / writes: storage keys of the called
    * plugin, the only state a call can touch), or undefined when no call declares any.
    */
-  private declaredKeys(txs: readonly WasmTx[]): (DeclaredKeys | undefined)[] | undefined {
-    if (!txs.some((tx) => tx.kind === 'call' && tx.call.writes !== undefined)) return undefined;
+  private declaredKeys(rows: readonly MempoolTx[]): (DeclaredKeys | undefined)[] | undefined {
+    const declares = (row: MempoolTx) => row.kind === 'call' && (row.body as { call: { writes?: unknown } }).call.writes !== undefined;
+    if (!rows.some(declares)) return undefined;
+    const txs = rows.map(decodeWasmTx);
     const treeKey = (plugin: string, key: string) => this.keys.get(plugin, Buffer.from(key, 'utf8').toString('hex'));
     return txs.map((tx) => {
       if (tx.kind !== 'call' || tx.call.writes === undefined) return undefined;

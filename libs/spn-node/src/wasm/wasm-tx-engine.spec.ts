@@ -124,8 +124,11 @@ async function runEngine(
   block: BlockContext,
   txs: MempoolTx[],
   state: StateCache,
+  input: 'payloads' | 'rows' = 'payloads',
 ): Promise<{ results: TxResult[]; reads: bigint[][] }> {
-  await engine.beginBlock(structuredClone({ number: block.number, timeMs: block.timeMs }), structuredClone(txs.map(decodeWasmTx)));
+  // The engine takes payloads (as the workers get them) or the mempool rows themselves (as the coordinator's engine does).
+  const blockTxs = input === 'rows' ? txs : txs.map(decodeWasmTx);
+  await engine.beginBlock(structuredClone({ number: block.number, timeMs: block.timeMs }), structuredClone(blockTxs));
   const view = new SequentialView(state);
   const results: TxResult[] = [];
   const reads: bigint[][] = [];
@@ -229,16 +232,21 @@ describe('Wasm TxEngine', () => {
 
       const block = chain.nextBlock();
       const a = await runEngine(engine, block, txs, chain.state);
-      const c = await runEngine(tinyCache, block, txs, chain.state);
+      const c = await runEngine(tinyCache, block, txs, chain.state, 'rows');
       const serial = await chain.commit(txs, block);
       const assembled = assembleWasmBlock(a.results);
       expectSameBlock(assembled, serial);
+      // With the writes merged already (as the split first pass hands them over), the same block.
+      const merged = new Map<bigint, bigint>();
+      for (const r of a.results) for (const [k, v] of r.writes) merged.set(k, v);
+      expectSameBlock(assembleWasmBlock(a.results, merged), serial);
       // The workers' receipts come back through the engine's output codec exactly as they were.
       const outputs = a.results.map((r) => r.output);
       expect(txOutputCodec.decode(txOutputCodec.encode(outputs))).toStrictEqual(outputs);
       // The block's payloads reach the workers through the payload codec exactly as they were.
       const payloads = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
       expect(txPayloadCodec.decode(txPayloadCodec.encode(payloads))).toStrictEqual(payloads);
+      expect(txPayloadCodec.decode(txPayloadCodec.encode(txs))).toStrictEqual(payloads); // from the mempool rows themselves
       expectSameBlock(assembleWasmBlock(c.results), serial);
       expect(c.reads).toEqual(a.reads);
 

@@ -14,10 +14,10 @@
 import type { WasmCall } from '@mesh/core';
 import type { EngineHost, TxEngine, TxEngineFactory, TxOutputCodec, TxPayloadCodec, TxResult, TxStateView } from '@mesh/executor';
 import { WasmRuntime, type CallContext, type PreparedPlugin, type StorageView, type WasmRuntimeOptions } from '@mesh/vm-wasm';
-import type { BlockExecution } from '../executor';
+import type { BlockExecution, MempoolTx } from '../executor';
 import type { DeployedPlugin, PluginRegistry } from './plugin-registry';
 import { decodePluginValue, encodePluginValue, PluginKeyCache } from './plugin-state-keys';
-import type { WasmReceipt, WasmTx } from './wasm-executor';
+import { decodeWasmTx, type WasmReceipt, type WasmTx } from './wasm-executor';
 
 /** `EngineHost.request` kind: a deployed plugin's stored code by name (arg: the name). */
 export const WASM_PLUGIN_REQUEST = 'wasmPlugin';
@@ -67,6 +67,27 @@ export interface WasmBlockEnv {
 export type WasmTxPayload =
   { kind: 'call'; sender: string; call: Pick<WasmCall, 'plugin' | 'method' | 'args' | 'gasLimit'> } | { kind: 'deploy' };
 
+/**
+ * A block's tx as the engine takes it: a payload (what the workers get), or the mempool's row
+ * itself, decoded only when the tx runs here or goes to a worker (`wasmTxPayloadOf`). The
+ * coordinator's engine gets the rows: a block's first txs start without decoding the whole
+ * block first, and the txs a worker runs are decoded once, into its payload text.
+ */
+export type WasmTxInput = WasmTxPayload | MempoolTx;
+
+/** A block tx's payload (a mempool row is decoded as `SerialWasmExecutor` decodes it). */
+export function wasmTxPayloadOf(tx: WasmTxInput): WasmTxPayload {
+  return 'body' in tx ? wasmTxPayload(decodeWasmTx(tx)) : tx;
+}
+
+/** The plugin a block tx calls, if it is a call (a mempool row is not decoded for it). */
+function calledPlugin(tx: WasmTxInput): string | undefined {
+  if (tx.kind === 'deploy') return undefined;
+  return 'body' in tx
+    ? String((tx.body as { call: { plugin: unknown } }).call.plugin)
+    : (tx as Extract<WasmTxPayload, { kind: 'call' }>).call.plugin;
+}
+
 export function wasmTxPayload(tx: WasmTx): WasmTxPayload {
   if (tx.kind === 'deploy') return { kind: 'deploy' };
   const { plugin, method, args, gasLimit } = tx.call;
@@ -114,7 +135,7 @@ export class WasmTxEngine implements TxEngine {
   /** Plugins the current block calls that the main side did not know when the block began. */
   private missing = new Set<string>();
   private block: WasmBlockEnv = { number: 0n, timeMs: 0n };
-  private txs: readonly WasmTxPayload[] = [];
+  private txs: readonly WasmTxInput[] = [];
 
   // The call in progress (the runtime is synchronous and never re-entered): one context and one
   // StorageView serve every call; the storage reads through the tx's TxStateView.
@@ -140,12 +161,13 @@ export class WasmTxEngine implements TxEngine {
   async beginBlock(block: unknown, txs: readonly unknown[]): Promise<void> {
     const env = block as WasmBlockEnv;
     this.block = { number: env.number, timeMs: env.timeMs };
-    this.txs = txs as readonly WasmTxPayload[];
+    this.txs = txs as readonly WasmTxInput[];
     this.missing = new Set();
     let wanted: Set<string> | undefined;
     // A split piece's worker gets its own txs only: the array has holes below them.
-    for (const tx of this.txs as readonly (WasmTxPayload | undefined)[]) {
-      if (tx?.kind === 'call' && !this.plugins.has(tx.call.plugin)) (wanted ??= new Set()).add(tx.call.plugin);
+    for (const tx of this.txs as readonly (WasmTxInput | undefined)[]) {
+      const plugin = tx && calledPlugin(tx);
+      if (plugin !== undefined && !this.plugins.has(plugin)) (wanted ??= new Set()).add(plugin);
     }
     if (wanted) await Promise.all([...wanted].map((name) => this.resolve(name)));
   }
@@ -158,8 +180,9 @@ export class WasmTxEngine implements TxEngine {
   }
 
   executeTx(index: number, view: TxStateView): TxResult | Promise<TxResult> {
-    const tx = this.txs[index];
-    if (tx === undefined) throw new Error(`wasm engine: no tx ${index} in this block (${this.txs.length} txs)`);
+    const input = this.txs[index];
+    if (input === undefined) throw new Error(`wasm engine: no tx ${index} in this block (${this.txs.length} txs)`);
+    const tx = wasmTxPayloadOf(input);
     if (tx.kind === 'deploy') return { writes: new Map(), output: undefined, serialOnly: SERIAL_ONLY_DEPLOYMENT };
     const call = tx.call;
     const entry = this.plugins.get(call.plugin);
@@ -240,9 +263,10 @@ type WirePayload = [string, string, string, string[], string] | 0;
 export const txPayloadCodec: TxPayloadCodec = {
   encode: (txs) =>
     JSON.stringify(
-      (txs as readonly WasmTxPayload[]).map((t): WirePayload =>
-        t.kind === 'deploy' ? 0 : [t.sender, t.call.plugin, t.call.method, t.call.args, t.call.gasLimit.toString()],
-      ),
+      (txs as readonly WasmTxInput[]).map((input): WirePayload => {
+        const t = wasmTxPayloadOf(input);
+        return t.kind === 'deploy' ? 0 : [t.sender, t.call.plugin, t.call.method, t.call.args, t.call.gasLimit.toString()];
+      }),
     ),
   decode: (encoded) =>
     (JSON.parse(encoded) as WirePayload[]).map((w): WasmTxPayload =>
@@ -264,19 +288,22 @@ export const wasmTxPayloadCodec = txPayloadCodec;
 /**
  * Main side: the ordered results of a deployment-free block -> what `SerialWasmExecutor.execute`
  * returns for it (receipts, writes: every key a successful call wrote, last writer wins, gasUsed).
+ * `merged`: the results' writes already merged so (the parallel run's, see ParallelResults).
  */
-export function assembleWasmBlock(results: readonly TxResult[]): BlockExecution {
+export function assembleWasmBlock(results: readonly TxResult[], merged?: Map<bigint, bigint>): BlockExecution {
   const receipts: WasmReceipt[] = new Array(results.length);
-  const writes = new Map<bigint, bigint>();
-  let gasUsed = 0n;
+  const writes = merged ?? new Map<bigint, bigint>();
+  // Gas adds up as a Number while the sum is exact (any real block), else again as a BigInt.
+  let gas = 0;
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     if (r.serialOnly !== undefined) throw new Error(`wasm block assembly: tx ${i} must run serially (${r.serialOnly})`);
     const receipt = r.output as WasmReceipt;
-    for (const [key, value] of r.writes) writes.set(key, value);
-    gasUsed += BigInt(receipt.gasUsed);
+    if (merged === undefined) for (const [key, value] of r.writes) writes.set(key, value);
+    gas += Number(receipt.gasUsed);
     receipts[i] = receipt;
   }
+  const gasUsed = Number.isSafeInteger(gas) ? BigInt(gas) : receipts.reduce((sum, r) => sum + BigInt(r.gasUsed), 0n);
   return { receipts, writes, gasUsed };
 }
 
