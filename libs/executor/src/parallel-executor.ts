@@ -487,10 +487,16 @@ export class ParallelExecutor {
 
   /** @internal The crash test hook's plan, to the workers (after the block's 'begin'). */
   postCrashPlan(): void {
-    if (this.crashPlan === undefined) return;
-    const token = new SharedArrayBuffer(4);
-    for (const w of this.workers) w.post({ type: 'crash-at', atTx: this.crashPlan, token });
+    const plan = this.takeCrashPlan();
+    if (plan !== undefined) for (const w of this.workers) w.post(plan);
+  }
+
+  /** @internal The crash test hook's plan for this block, as the message for the workers (post it after their 'begin'), once. */
+  takeCrashPlan(): Extract<ToWorker, { type: 'crash-at' }> | undefined {
+    if (this.crashPlan === undefined) return undefined;
+    const plan = { type: 'crash-at' as const, atTx: this.crashPlan, token: new SharedArrayBuffer(4) };
     this.crashPlan = undefined;
+    return plan;
   }
 
   /** The block's txs from `first` on, to every worker, in pieces twice as big each time (each serialised once for all). */

@@ -113,9 +113,11 @@ export async function runSplitBlock(
   // Each worker gets its own piece's txs only (cloned for it alone: no worker deserialises the
   // others'). When workers take tails, each piece's 'begin' is serialised once, and the other
   // workers get those bytes: a worker deserialises them only if it takes from that piece.
+  // A worker's messages go out before the next worker's txs are serialised: it starts that much sooner.
   // Each worker raises this counter after each report (see PieceReporter in worker-main.ts).
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  const begins = busy.map(({ start, end }) => {
+  const crashPlan = exec.takeCrashPlan();
+  const begins = busy.map(({ w, start, end, cell }) => {
     const begin = {
       type: 'begin',
       blockId,
@@ -124,21 +126,17 @@ export async function runSplitBlock(
       total: n,
       offset: start,
     } satisfies ToWorker;
-    return workersTake ? { bytes: serialize(begin) } : { begin };
-  });
-  busy.forEach(({ w }, j) => {
-    const b = begins[j];
-    w.post(b.bytes ? { type: 'encoded', bytes: b.bytes } : b.begin!);
-  });
-  exec.postCrashPlan();
-  busy.forEach(({ w, start, end, cell }) => {
+    const bytes = workersTake ? serialize(begin) : undefined;
+    w.post(bytes ? { type: 'encoded', bytes } : begin);
+    if (crashPlan !== undefined) w.post(crashPlan);
     w.tasks++;
     w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}), reports: reportsPerPiece, signal: signal.buffer });
+    return bytes;
   });
   if (workersTake)
     busy.forEach(({ w }, j) => {
       w.tasks++;
-      const from = busy.flatMap((b, k) => (k === j ? [] : [{ cell: b.cell!.buffer, begin: begins[k].bytes! }]));
+      const from = busy.flatMap((b, k) => (k === j ? [] : [{ cell: b.cell!.buffer, begin: begins[k]! }]));
       w.post({ type: 'steal', blockId, from, reports: reportsPerPiece, signal: signal.buffer });
     });
   // This thread's piece and what it takes from the workers' pieces, while the workers run theirs:
