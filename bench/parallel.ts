@@ -10,8 +10,8 @@
  * to one hot account). Serial = the VM's serial executor (SerialWasmExecutor, EvmExecutor without
  * workers) as the node runs it with EXECUTOR_WORKERS=0; parallel = the same VM's executor with
  * `--workers` worker threads (default 2) and the node's default settings otherwise. Both run
- * the same blocks on the same committed state (execution does not commit), alternating run by
- * run so machine noise hits both (block by block was tried: the workers then idle through every
+ * the same blocks on the same committed state (execution does not commit), each half timed after
+ * an untimed pass of its own blocks, alternating run by run so machine noise hits both (block by block was tried: the workers then idle through every
  * other block, which a node never does, and it measured the parallel side ~15 % lower). A run is `--wasm-blocks` (20) or `--evm-blocks` (6) blocks;
  * tx/s are medians over `--runs` (15), and each ratio is the median of the runs' own ratios
  * (a run's serial and parallel halves are measured back to back). Results are checked equal
@@ -107,6 +107,7 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   let blocksRun = 0;
   for (let i = 0; i < runs; i++) {
     const serialHalf = async () => {
+      for (const block of s.blocks) await s.run(s.serial, block); // lead-in, untimed (see below)
       const t = performance.now();
       for (const block of s.blocks) await s.run(s.serial, block);
       serialTps.push(txs / ((performance.now() - t) / 1000));
@@ -114,6 +115,7 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
     let re = 0;
     const modes = new Set<string>();
     const parallelHalf = async () => {
+      for (const block of s.blocks) await s.run(s.parallel, block); // lead-in, untimed (see below)
       const t = performance.now();
       for (const block of s.blocks) {
         await s.run(s.parallel, block);
@@ -131,6 +133,11 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
     // Which half goes first alternates: the second half pays for the garbage the first left
     // (collected while it runs), which measured the parallel executor's serially run blocks up
     // to ~15 % slower than the same serial executor's when the serial half always went first.
+    // Each half also runs its blocks once untimed before it is timed, so that what is timed
+    // follows the same executor, as every block does in a node: timed right after the other
+    // executor, a half ran up to ~10 % faster or slower than after itself (which way changed
+    // from process to process), so that the runs' ratios alternated between two groups (Wasm
+    // low ~1.3x and ~1.6x) and their median fell between them.
     if (i % 2 === 0) {
       await serialHalf();
       await parallelHalf();
