@@ -95,7 +95,8 @@ export class ParallelWasmExecutor implements BlockExecutor {
    * plugin, the only state a call can touch), or undefined when no call declares any.
    */
   private declaredKeys(rows: readonly MempoolTx[]): (DeclaredKeys | undefined)[] | undefined {
-    const declares = (row: MempoolTx) => row.kind === 'call' && (row.body as { call: { writes?: unknown } }).call.writes !== undefined;
+    // A row that is not a deployment is a call (as decodeWasmTx reads it).
+    const declares = (row: MempoolTx) => row.kind !== 'deploy' && (row.body as { call: { writes?: unknown } }).call.writes !== undefined;
     if (!rows.some(declares)) return undefined;
     const txs = rows.map(decodeWasmTx);
     const treeKey = (plugin: string, key: string) => this.keys.get(plugin, Buffer.from(key, 'utf8').toString('hex'));
