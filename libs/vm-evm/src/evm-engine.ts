@@ -21,6 +21,7 @@ import { Bloom, createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/v
 import { AbiCoder, decodeRlp } from 'ethers';
 import { InvalidInputError } from '@mesh/core';
 import { isDependencyAbort } from '@mesh/executor';
+import { installInterpreterCaches } from './interpreter-caches';
 import { EvmCodeCache, EvmHostError, EvmKeyCache, SpnStateManager, type CodeSource, type EvmStateReader } from './evm-state-manager';
 
 export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
@@ -376,6 +377,7 @@ export class EvmEngine {
   // --- blocks -----------------------------------------------------------------------------
 
   private async newVm(sm: SpnStateManager): Promise<VM> {
+    await installInterpreterCaches();
     return createVM({ common: this.common.copy(), stateManager: sm });
   }
 
