@@ -22,6 +22,7 @@ import { AbiCoder, decodeRlp } from 'ethers';
 import { InvalidInputError } from '@mesh/core';
 import { isDependencyAbort } from '@mesh/executor';
 import { installInterpreterCaches } from './interpreter-caches';
+import { loadKeccak256 } from './keccak';
 import { EvmCodeCache, EvmHostError, EvmKeyCache, SpnStateManager, type CodeSource, type EvmStateReader } from './evm-state-manager';
 
 export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
@@ -185,7 +186,8 @@ export interface EvmEngineOptions {
   txCacheSize?: number;
   /**
    * Crypto overrides for @ethereumjs (e.g. `ecrecover` from the native `secp256k1` addon, ~15x the
-   * default JS one: FIELD-NOTES). Used for tx senders and the ECRECOVER precompile alike.
+   * default JS one: FIELD-NOTES). Used for tx senders and the ECRECOVER precompile alike. Without
+   * a `keccak256` here, the engine uses hash-wasm's (keccak.ts), ~13x @noble/hashes' here.
    */
   customCrypto?: CustomCrypto;
 }
@@ -294,10 +296,12 @@ export class EvmEngine {
     if (options.chainId <= 0n || options.chainId > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new InvalidInputError(`chain id must be a positive safe integer, got ${options.chainId}`);
     }
+    // keccak256 from WebAssembly (keccak.ts) unless the caller brings its own.
+    const customCrypto: CustomCrypto = { keccak256: await loadKeccak256(), ...options.customCrypto };
     return new EvmEngine(
       options.chainId,
       hardfork,
-      spnCommon(options.chainId, hardfork, options.customCrypto),
+      spnCommon(options.chainId, hardfork, customCrypto),
       options.txCacheSize ?? 10_000,
     );
   }

@@ -247,8 +247,9 @@ export function ownBytes(bytes: Uint8Array): Uint8Array {
  * carries over): they share a params cache equal to what the merge would build. Never given to
  * a VM (the VM and EVM merge their own params).
  */
-function txDecodingCommon(chainId: bigint, hardfork: string): Common {
-  const common = spnCommon(chainId, hardfork);
+function txDecodingCommon(engine: EvmEngine): Common {
+  // The engine's crypto (its keccak256 for tx hashes).
+  const common = spnCommon(engine.chainId, engine.hardfork, engine.common.customCrypto);
   common.updateParams(paramsTx);
   common.updateParams = () => {};
   return common;
@@ -405,7 +406,7 @@ export class EvmTxEngine implements TxEngine {
     private readonly engine: EvmEngine,
     host: EngineHost,
   ) {
-    this.txCommon = txDecodingCommon(engine.chainId, engine.hardfork);
+    this.txCommon = txDecodingCommon(engine);
     this.code = {
       get: async (hash) => {
         const shared = this.blockCode.get(hash);
