@@ -1,4 +1,5 @@
 import { createBlock, createBlockHeader, type Block } from '@ethereumjs/block';
+import { hexOf } from './hex';
 import { Common, Hardfork, Mainnet, createCustomCommon, type CustomCrypto } from '@ethereumjs/common';
 import {
   Capability,
@@ -11,7 +12,6 @@ import {
 import {
   Address,
   bigIntToBytes,
-  bytesToHex,
   createAddressFromString,
   createZeroAddress,
   generateAddress,
@@ -211,7 +211,7 @@ const PANIC_CODES: Record<number, string> = {
 /** `Error(string)` -> the string; `Panic(uint256)` -> "panic 0x11 (arithmetic underflow or overflow)"; else undefined. */
 export function decodeRevertReason(data: Uint8Array): string | undefined {
   if (data.length < 4) return undefined;
-  const selector = bytesToHex(data.subarray(0, 4));
+  const selector = hexOf(data.subarray(0, 4));
   try {
     if (selector === '0x08c379a0') return abi.decode(['string'], data.subarray(4))[0] as string;
     if (selector === '0x4e487b71') {
@@ -319,7 +319,7 @@ export class EvmEngine {
    * intrinsic gas (and the EIP-7623 floor) and the EIP-7825 cap. Throws InvalidInputError.
    */
   decodeRawTx(raw: Uint8Array): DecodedEvmTx {
-    const key = this.txCacheSize > 0 ? bytesToHex(raw) : '';
+    const key = this.txCacheSize > 0 ? hexOf(raw) : '';
     const cached = this.txCacheSize > 0 ? this.txCache.get(key) : undefined;
     if (cached) return cached;
     if (raw.length === 0) throw new InvalidInputError('empty transaction');
@@ -364,8 +364,8 @@ export class EvmEngine {
     }
     const decoded: DecodedEvmTx = {
       tx,
-      hash: bytesToHex(tx.hash()),
-      from: from.toString(),
+      hash: hexOf(tx.hash()),
+      from: hexOf(from.bytes),
       nonce: tx.nonce,
       gasLimit: tx.gasLimit,
       maxFeePerGas: 'maxFeePerGas' in tx ? tx.maxFeePerGas : tx.gasPrice,
@@ -425,7 +425,7 @@ export class EvmEngine {
 
     const { writes, newCode } = sm.diff();
     sm.publishCode(newCode);
-    return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: bytesToHex(blockBloom.bitvector) };
+    return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: hexOf(blockBloom.bitvector) };
   }
 
   /**
@@ -447,8 +447,8 @@ export class EvmEngine {
    */
   async runBlockTx(run: EvmBlockRun, tx: TypedTransaction, cumulative: bigint): Promise<EvmTxStep> {
     const from = safeSender(tx);
-    const txHash = tx.isSigned() ? bytesToHex(tx.hash()) : ZERO_HASH;
-    const to = tx.to === undefined ? null : tx.to.toString();
+    const txHash = tx.isSigned() ? hexOf(tx.hash()) : ZERO_HASH;
+    const to = tx.to === undefined ? null : hexOf(tx.to.bytes);
     const invalid = (kind: 'sender' | 'refused', error: string): EvmTxStep => ({
       receipt: {
         status: 'reverted',
@@ -460,7 +460,7 @@ export class EvmEngine {
         logsBloom: ZERO_BLOOM,
         contractAddress: null,
         error,
-        from: from?.toString() ?? '0x' + '00'.repeat(20),
+        from: from === undefined ? '0x' + '00'.repeat(20) : hexOf(from.bytes),
         to,
         txHash,
       },
@@ -516,13 +516,13 @@ export class EvmEngine {
       effectiveGasPrice: String(effectiveGasPrice),
       type: tx.type,
       logs: (exec.logs ?? []).map(([address, topics, data]) => ({
-        address: bytesToHex(address),
-        topics: topics.map((t) => bytesToHex(t)),
-        data: bytesToHex(data),
+        address: hexOf(address),
+        topics: topics.map(hexOf),
+        data: hexOf(data),
       })),
-      logsBloom: bytesToHex(result.bloom.bitvector),
-      contractAddress: tx.to === undefined ? bytesToHex(generateAddress(from.bytes, bigIntToBytes(tx.nonce))) : null,
-      from: from.toString(),
+      logsBloom: hexOf(result.bloom.bitvector),
+      contractAddress: tx.to === undefined ? hexOf(generateAddress(from.bytes, bigIntToBytes(tx.nonce))) : null,
+      from: hexOf(from.bytes),
       to,
       txHash,
     };
@@ -609,7 +609,7 @@ export class EvmEngine {
     const error = exec.exceptionError?.error;
     const result: EvmCallResult & { spent: bigint; accessList?: EvmAccessList } = {
       success: error === undefined,
-      returnData: bytesToHex(exec.returnValue),
+      returnData: hexOf(exec.returnValue),
       gasUsed: used,
       spent,
     };

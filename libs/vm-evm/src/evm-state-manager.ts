@@ -1,4 +1,5 @@
 import type { AccountFields, StateManagerInterface } from '@ethereumjs/common';
+import { hexDigits, hexOf } from './hex';
 import {
   Account,
   Address,
@@ -6,8 +7,6 @@ import {
   KECCAK256_RLP,
   bigIntToBytes,
   bytesToBigInt,
-  bytesToHex,
-  bytesToUnprefixedHex,
   equalsBytes,
   hexToBytes,
 } from '@ethereumjs/util';
@@ -213,7 +212,7 @@ export class SpnStateManager implements StateManagerInterface {
   // --- accounts ---------------------------------------------------------------------------
 
   private accountEntry(address: Address): AccountEntry {
-    const hex = bytesToUnprefixedHex(address.bytes);
+    const hex = hexDigits(address.bytes);
     let entry = this.accounts.get(hex);
     if (entry === undefined) {
       const keys = this.keyCache.account(hex, address.bytes);
@@ -284,7 +283,7 @@ export class SpnStateManager implements StateManagerInterface {
   async getCode(address: Address): Promise<Uint8Array> {
     const rec = this.accountEntry(address).current;
     if (rec === undefined || equalsBytes(rec.codeHash, KECCAK256_NULL)) return EMPTY;
-    return this.codeByHash(bytesToHex(rec.codeHash));
+    return this.codeByHash(hexOf(rec.codeHash));
   }
 
   async getCodeSize(address: Address): Promise<number> {
@@ -305,7 +304,7 @@ export class SpnStateManager implements StateManagerInterface {
   private storageEntry(address: Address, key: Uint8Array): StorageEntry {
     const slot = key.length === 32 ? key : padSlot(key);
     const account = this.accountEntry(address);
-    const id = account.address + bytesToUnprefixedHex(slot);
+    const id = account.address + hexDigits(slot);
     let entry = this.storage.get(id);
     if (entry === undefined) {
       const keys = this.keyCache.storage(id, address.bytes, slot);
@@ -397,7 +396,7 @@ export class SpnStateManager implements StateManagerInterface {
       put(writes, keys.codeHashHi, hHi, nHi);
       put(writes, keys.codeHashLo, hLo, nLo);
       if (codeWord !== 0n && (hHi !== nHi || hLo !== nLo)) {
-        const hash = bytesToHex(current!.codeHash);
+        const hash = hexOf(current!.codeHash);
         const code = this.blockCode.get(hash);
         if (code !== undefined) {
           newCode.set(hash, code);
@@ -455,5 +454,5 @@ function padSlot(key: Uint8Array): Uint8Array {
 }
 
 function slotId(address: Address, key: Uint8Array): string {
-  return bytesToUnprefixedHex(address.bytes) + bytesToUnprefixedHex(key);
+  return hexDigits(address.bytes) + hexDigits(key);
 }

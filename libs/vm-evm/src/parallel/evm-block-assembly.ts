@@ -3,7 +3,8 @@
  * exactly what `EvmEngine.runBlock` gives for the same txs over the same committed state, or
  * says that serial execution would have differed (EvmSerialExecutionRequired: run runBlock).
  */
-import { bytesToHex, createAddressFromString } from '@ethereumjs/util';
+import { hexOf } from '../hex';
+import { createAddressFromString } from '@ethereumjs/util';
 import type { TxResult } from '@mesh/executor';
 import { MeshError } from '@mesh/core';
 import type { EvmBlockInput, EvmBlockResult, EvmReceipt } from '../evm-engine';
@@ -112,5 +113,5 @@ export function assembleEvmBlock(
     newCode.set(hash, bytes);
   }
 
-  return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: bytesToHex(bloom) };
+  return { receipts, writes, newCode, gasUsed: cumulative, logsBloom: hexOf(bloom) };
 }
