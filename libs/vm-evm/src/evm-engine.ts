@@ -128,7 +128,19 @@ export interface EvmTxStep {
  * per decoded tx. A sender that cannot be recovered keeps throwing. Call before freezing the tx.
  */
 export function cacheSenderAddress(tx: TypedTransaction): void {
-  const recover = tx.getSenderAddress.bind(tx);
+  const keccak256 = tx.common.customCrypto.keccak256;
+  // @ethereumjs hashes the key with @noble/hashes whatever the Common's crypto says (~26 µs
+  // here, once per decoded tx: in a worker, once per tx per block): the same address from the
+  // Common's keccak256 when it has one (keccak.ts). The key (cached, or ecrecover) and its checks
+  // are @ethereumjs's own either way.
+  const own = tx.getSenderAddress.bind(tx);
+  const recover =
+    keccak256 === undefined
+      ? own
+      : () => {
+          const key = tx.getSenderPublicKey();
+          return key.length === 64 ? new Address(keccak256(key).slice(12)) : own();
+        };
   let address: Address | undefined;
   (tx as { getSenderAddress: () => Address }).getSenderAddress = () => (address ??= recover());
 }
