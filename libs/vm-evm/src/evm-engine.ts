@@ -1,5 +1,4 @@
 import { createBlock, createBlockHeader, type Block } from '@ethereumjs/block';
-import { hexOf } from './hex';
 import { Common, Hardfork, Mainnet, createCustomCommon, type CustomCrypto } from '@ethereumjs/common';
 import {
   Capability,
@@ -21,6 +20,7 @@ import { Bloom, createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/v
 import { AbiCoder, decodeRlp } from 'ethers';
 import { InvalidInputError } from '@mesh/core';
 import { isDependencyAbort } from '@mesh/executor';
+import { hexOf } from './hex';
 import { installInterpreterCaches } from './interpreter-caches';
 import { loadKeccak256 } from './keccak';
 import { EvmCodeCache, EvmHostError, EvmKeyCache, SpnStateManager, type CodeSource, type EvmStateReader } from './evm-state-manager';
@@ -308,8 +308,10 @@ export class EvmEngine {
     if (options.chainId <= 0n || options.chainId > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new InvalidInputError(`chain id must be a positive safe integer, got ${options.chainId}`);
     }
-    // keccak256 from WebAssembly (keccak.ts) unless the caller brings its own.
-    const customCrypto: CustomCrypto = { keccak256: await loadKeccak256(), ...options.customCrypto };
+    // keccak256 from WebAssembly (keccak.ts) unless the caller brings its own; the interpreter
+    // caches (interpreter-caches.ts) in this thread before any VM of this engine runs.
+    const [keccak256] = await Promise.all([loadKeccak256(), installInterpreterCaches()]);
+    const customCrypto: CustomCrypto = { keccak256, ...options.customCrypto };
     return new EvmEngine(
       options.chainId,
       hardfork,
@@ -393,7 +395,6 @@ export class EvmEngine {
   // --- blocks -----------------------------------------------------------------------------
 
   private async newVm(sm: SpnStateManager): Promise<VM> {
-    await installInterpreterCaches();
     return createVM({ common: this.common.copy(), stateManager: sm });
   }
 

@@ -1,5 +1,4 @@
 import type { AccountFields, StateManagerInterface } from '@ethereumjs/common';
-import { hexDigits, hexOf } from './hex';
 import {
   Account,
   Address,
@@ -12,6 +11,7 @@ import {
 } from '@ethereumjs/util';
 import { keccak256 } from 'ethers';
 import { MeshError } from '@mesh/core';
+import { hexDigits, hexOf } from './hex';
 import { accountKeys, joinWord, splitWord, storageKeys, type AccountKeys, type StorageKeys } from './evm-state-keys';
 
 /** Committed SPN state (tree key -> value, 0 = absent), read synchronously (the node's StateCache). */

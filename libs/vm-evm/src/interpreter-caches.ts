@@ -1,6 +1,6 @@
 /**
  * Two caches that @ethereumjs/evm 10.1 lacks, installed on its classes once per thread (every
- * engine does it when it creates a VM, so the node's thread and each parallel worker have them):
+ * engine does it when it is created, before it creates a VM, so the node's thread and each parallel worker have them):
  *
  * - **Jump-destination analysis, per contract code.** On the first JUMP/JUMPI of every call the
  *   interpreter walks the whole code (`Interpreter._getValidJumpDestinations`): a byte array of

@@ -3,10 +3,10 @@
  * exactly what `EvmEngine.runBlock` gives for the same txs over the same committed state, or
  * says that serial execution would have differed (EvmSerialExecutionRequired: run runBlock).
  */
-import { hexOf } from '../hex';
 import { createAddressFromString } from '@ethereumjs/util';
 import type { TxResult } from '@mesh/executor';
 import { MeshError } from '@mesh/core';
+import { hexOf } from '../hex';
 import type { EvmBlockInput, EvmBlockResult, EvmReceipt } from '../evm-engine';
 import { joinWord, splitWord } from '../evm-state-keys';
 import { EvmKeyCache, type EvmStateReader } from '../evm-state-manager';
