@@ -2,7 +2,8 @@
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
  *                           --coordinator on|off --adaptive on|off --warmup-txs N --split-first on|off
  *                           --coordinator-share F --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
- *                           --skip-wasm --skip-declared --skip-split --evm-work ROUNDS]
+ *                           --skip-wasm --skip-declared --skip-split --skip-workload-scaling --workload-scaling-only
+ *                           --evm-work ROUNDS]
  *
  * The parallel executor (libs/executor) against serial execution, block by block, on this
  * machine: Wasm token transfers (libs/sdk-as example token) and EVM ERC-20 transfers, each at low
@@ -26,6 +27,11 @@
  * piece's own time alone" leaves out block set-up and messages too: what the two workers'
  * execution itself allows on this machine. So they show how much of the gap to the goals is the
  * executor's and how much the machine's.
+ *
+ * After the loads, each VM's workload scaling (unless --skip-workload-scaling; support/workload-scaling.ts):
+ * its low-contention blocks as split pieces, one worker alone against two at once, no
+ * coordination: what two threads of that workload do here, the ceiling of its low ratio
+ * (evmLowWorkloadScaling, wasmLowWorkloadScaling).
  *
  * Then the declared-keys fast path (unless --skip-declared): every tx to one hot account with
  * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of
@@ -51,6 +57,7 @@ import { argValue } from '../scripts/cli-args';
 import { evmScenario, evmWorkScenario } from './support/evm-parallel-scenario';
 import { cpuScaling } from './support/cpu-scaling';
 import { median } from './support/median';
+import { workloadScaling } from './support/workload-scaling';
 
 export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -261,7 +268,7 @@ async function main(): Promise<void> {
           { contention: 'high', hots: 4, declare: true },
         ] as Load[])),
   ];
-  for (const load of loads) {
+  for (const load of process.argv.includes('--workload-scaling-only') ? [] : loads) {
     for (const vm of ['wasm', 'evm'] as const) {
       if (process.argv.includes(`--skip-${vm}`)) continue;
       const s =
@@ -279,10 +286,24 @@ async function main(): Promise<void> {
     out.evmWorkRounds = evmWork;
     await s.close();
   }
+  // The workloads' own 2-thread scaling (low contention: each worker its own piece, no coordination).
+  const workload: Record<string, number> = {};
+  if (!process.argv.includes('--skip-workload-scaling'))
+    for (const vm of ['wasm', 'evm'] as const) {
+      if (process.argv.includes(`--skip-${vm}`)) continue;
+      const make = (t: BenchTuning, n: number) =>
+        vm === 'wasm' ? wasmScenario('low', n, wasmBlocks, t, { split: true }) : evmScenario('low', n, evmBlocks, t, { split: true });
+      workload[vm] = await workloadScaling(make, tuning, txs, runs, Math.min(warmup, 4));
+      log(`${vm} workload scaling: ${workload[vm]}x`);
+    }
   // The ceiling of any 2-thread speed-up on this machine (measured after the scenarios, on an idle process).
   const scaling = await cpuScaling();
   console.log(`${txs} txs per block, ${workers} workers, medians of ${runs} runs (parallel tx/s / serial tx/s)`);
-  console.log(`this machine: 2 threads of plain JavaScript do ${scaling}x the work of 1 (the ceiling for 2 workers)`);
+  console.log(`this machine: 2 threads of plain JavaScript do ${scaling}x the work of 1`);
+  for (const [vm, x] of Object.entries(workload)) {
+    console.log(`${vm} transfers in 2 workers at once (own pieces, no coordination) do ${x}x the work of 1 worker: the ceiling for ${vm} low`);
+    out[`${vm}LowWorkloadScaling`] = x;
+  }
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `${name.padEnd(22)} serial ${r.serialTps} tx/s, parallel ${r.parallelTps} tx/s, ratio ${r.ratio}, re-executions per tx ${r.reexecRate}`,

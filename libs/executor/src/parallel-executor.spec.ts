@@ -334,6 +334,12 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       if (out.kind !== 'parallel') return;
       expect(out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0, split: { pieces: 4 } });
       expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+      // Each worker's own time and txs (pieces of 13, 13, 13, 11), the slowest time among them.
+      const split = out.stats.split!;
+      expect([...split.workerTxs].sort((a, b) => a - b)).toEqual([11, 13, 13, 13]);
+      expect(split.workerMs).toHaveLength(4);
+      expect(split.workerMs.every((ms) => ms > 0)).toBe(true);
+      expect(Math.max(...split.workerMs)).toBe(split.slowestPieceMs);
     });
 
     it('a worker reports its piece in parts as it goes (splitPieceReports, default 4); results exact', async () => {

@@ -183,9 +183,19 @@ export interface RunStats {
    * in its worker (ms, set-up and messages not included; a worker that took tails: its piece's
    * and its tails' together), and the first tx run again in this thread after a conflict;
    * `stolen`: txs of the workers' pieces this thread took (see `splitCoordinatorShare`);
-   * `takenByWorkers`: txs workers took from each other's pieces (see `splitWorkersSteal`).
+   * `takenByWorkers`: txs workers took from each other's pieces (see `splitWorkersSteal`);
+   * `workerMs`: each worker's time on its pieces alone (as slowestPieceMs), and `workerTxs` the
+   * txs each ran, in the same order (bench:parallel's workload scaling).
    */
-  split?: { pieces: number; slowestPieceMs: number; stolen?: number; takenByWorkers?: number; conflictAt?: number };
+  split?: {
+    pieces: number;
+    slowestPieceMs: number;
+    workerMs: number[];
+    workerTxs: number[];
+    stolen?: number;
+    takenByWorkers?: number;
+    conflictAt?: number;
+  };
 }
 
 export type RunOutcome =

@@ -58,6 +58,7 @@ export async function runSplitBlock(
   const local: SplitPiece[] = [];
   let ownMs = 0;
   const loopMs = new Map<ExecWorker, number>();
+  const pieceTxs = new Map<ExecWorker, number>();
   const stats = (executions = 0, serialFrom?: number): RunStats => {
     const reports = received.flatMap((r) => r.done.pieces ?? []);
     const takenByWorkers = reports.reduce((sum, p) => sum + (p.taken ? p.end - p.start : 0), 0);
@@ -70,6 +71,8 @@ export async function runSplitBlock(
       split: {
         pieces: local.length + reports.filter((p) => p.end > p.start).length,
         slowestPieceMs: Math.max(ownMs, ...loopMs.values()),
+        workerMs: [...loopMs.values()],
+        workerTxs: [...loopMs.keys()].map((w) => pieceTxs.get(w) ?? 0),
         ...(coordinatorTakes ? { stolen: local.reduce((sum, p) => sum + (p.start >= own ? p.end - p.start : 0), 0) } : {}),
         ...(workersTake ? { takenByWorkers } : {}),
         ...(serialFrom === undefined ? {} : { conflictAt: serialFrom }),
@@ -89,7 +92,10 @@ export async function runSplitBlock(
     (w, msg) => {
       if (msg.type !== 'done' || msg.blockId !== blockId || msg.pieces === undefined) return;
       received.push({ from: w, done: msg });
-      for (const p of msg.pieces) loopMs.set(w, (loopMs.get(w) ?? 0) + p.loopMs);
+      for (const p of msg.pieces) {
+        loopMs.set(w, (loopMs.get(w) ?? 0) + p.loopMs);
+        pieceTxs.set(w, (pieceTxs.get(w) ?? 0) + (p.end - p.start));
+      }
       if (msg.failed !== undefined) workerFailure ??= `engine failure in a worker: ${msg.failed}`;
       let ran: SplitPiece[] | string;
       try {

@@ -10,7 +10,7 @@ describe('describeReport (the block log line)', () => {
     expect(
       describeReport({
         mode: 'parallel',
-        stats: { txs: 200, executions: 200, reexecutions: 0, mode: 'parallel', split: { pieces: 4, slowestPieceMs: 2.26, stolen: 31 } },
+        stats: { txs: 200, executions: 200, reexecutions: 0, mode: 'parallel', split: { pieces: 4, slowestPieceMs: 2.26, workerMs: [2.26], workerTxs: [89], stolen: 31 } },
       }),
     ).toBe('parallel, 0 re-executions, split in 4 pieces (slowest 2.3 ms, 31 txs taken from the workers)');
     expect(
@@ -21,7 +21,7 @@ describe('describeReport (the block log line)', () => {
           executions: 300,
           reexecutions: 100,
           mode: 'parallel+serial-tail',
-          split: { pieces: 2, slowestPieceMs: 1, conflictAt: 100 },
+          split: { pieces: 2, slowestPieceMs: 1, workerMs: [1, 0.9], workerTxs: [100, 100], conflictAt: 100 },
         },
       }),
     ).toBe('parallel+serial-tail, 100 re-executions, split in 2 pieces (slowest 1.0 ms)');
