@@ -1,7 +1,7 @@
 /**
  * npm run bench:parallel [-- --runs N --warmup N --txs N --workers N --wasm-blocks N --evm-blocks N
  *                           --coordinator on|off --adaptive on|off --warmup-txs N --split-first on|off
- *                           --coordinator-share F --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
+ *                           --coordinator-share F --workers-steal on|off --tasks-per-worker N --claim-ms MS --worker-young-mb MB --skip-evm
  *                           --skip-wasm --skip-declared --skip-split --skip-workload-scaling --workload-scaling-only
  *                           --evm-work ROUNDS]
  *
@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     ...tuningFlag('adaptive', 'adaptive', onOff),
     ...tuningFlag('split-first', 'splitFirst', onOff),
     ...tuningFlag('coordinator-share', 'splitCoordinatorShare', Number),
+    ...tuningFlag('workers-steal', 'splitWorkersSteal', onOff),
     ...tuningFlag('worker-young-mb', 'workerYoungGenerationMb', Number),
   };
   const out: Record<string, number> = {};
