@@ -302,7 +302,9 @@ async function main(): Promise<void> {
   console.log(`${txs} txs per block, ${workers} workers, medians of ${runs} runs (parallel tx/s / serial tx/s)`);
   console.log(`this machine: 2 threads of plain JavaScript do ${scaling}x the work of 1`);
   for (const [vm, x] of Object.entries(workload)) {
-    console.log(`${vm} transfers in 2 workers at once (own pieces, no coordination) do ${x}x the work of 1 worker: the ceiling for ${vm} low`);
+    console.log(
+      `${vm} transfers in 2 workers at once (own pieces, no coordination) do ${x}x the work of 1 worker: the ceiling for ${vm} low`,
+    );
     out[`${vm}LowWorkloadScaling`] = x;
   }
   for (const [name, r] of Object.entries(results)) {
