@@ -253,6 +253,8 @@ async function main(): Promise<void> {
     ...tuningFlag('workers-steal', 'splitWorkersSteal', onOff),
     ...tuningFlag('worker-young-mb', 'workerYoungGenerationMb', Number),
   };
+  const scenarioOf = (vm: 'wasm' | 'evm', load: Load, n: number, t: BenchTuning): Promise<Scenario> =>
+    vm === 'wasm' ? wasmScenario(load.contention, n, wasmBlocks, t, load) : evmScenario(load.contention, n, evmBlocks, t, load);
   const out: Record<string, number> = {};
   const results: Record<string, ScenarioResult> = {};
   // The issue's two levels, then the declared-keys fast path: every tx to one hot account with
@@ -272,10 +274,7 @@ async function main(): Promise<void> {
   for (const load of process.argv.includes('--workload-scaling-only') ? [] : loads) {
     for (const vm of ['wasm', 'evm'] as const) {
       if (process.argv.includes(`--skip-${vm}`)) continue;
-      const s =
-        vm === 'wasm'
-          ? await wasmScenario(load.contention, txs, wasmBlocks, tuning, load)
-          : await evmScenario(load.contention, txs, evmBlocks, tuning, load);
+      const s = await scenarioOf(vm, load, txs, tuning);
       results[s.name] = await measure(s, runs, warmup);
       await s.close();
     }
@@ -292,8 +291,7 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--skip-workload-scaling'))
     for (const vm of ['wasm', 'evm'] as const) {
       if (process.argv.includes(`--skip-${vm}`)) continue;
-      const make = (t: BenchTuning, n: number) =>
-        vm === 'wasm' ? wasmScenario('low', n, wasmBlocks, t, { split: true }) : evmScenario('low', n, evmBlocks, t, { split: true });
+      const make = (t: BenchTuning, n: number) => scenarioOf(vm, { contention: 'low', split: true }, n, t);
       workload[vm] = await workloadScaling(make, tuning, txs, runs, Math.min(warmup, 4));
       log(`${vm} workload scaling: ${workload[vm]}x`);
     }

@@ -7,12 +7,12 @@
  *
  * Two executors of the same low-contention blocks, both through the split first pass with no
  * coordinator's share and no taking of tails: one worker runs blocks of half the size, each as
- * one piece, and two workers each run half of a whole block at the same time. From every block the workers' own time on their
- * pieces (RunStats.split.workerMs: set-up and messages left out) gives a time per tx; a run's
+ * one piece, and two workers each run half of a whole block at the same time. From every block
+ * the workers' own time on their pieces (RunStats.split.workerMs: set-up and messages left out)
+ * gives a time per tx; a run's
  * scaling is 2 x (time per tx alone) / (time per tx with the other worker busy too), alternating
  * which executor goes first, and the result is the median over the runs.
  */
-import type { ExecutionReport } from '@mesh/spn-node';
 import { median } from './median';
 import type { BenchTuning, Scenario } from '../parallel';
 
@@ -33,7 +33,7 @@ async function perTxMs(s: Scenario): Promise<number> {
   let txs = 0;
   for (const block of s.blocks) {
     await s.run(s.parallel, block);
-    const split = (s.parallel.parallel.lastReport as ExecutionReport | undefined)?.stats?.split;
+    const split = s.parallel.parallel.lastReport?.stats?.split;
     if (split === undefined || split.conflictAt !== undefined) throw new Error(`${s.name}: a block did not run as clean split pieces`);
     ms += split.workerMs.reduce((a, b) => a + b, 0);
     txs += split.workerTxs.reduce((a, b) => a + b, 0);

@@ -57,8 +57,8 @@ export async function runSplitBlock(
   let internalError: unknown;
   const local: SplitPiece[] = [];
   let ownMs = 0;
-  const loopMs = new Map<ExecWorker, number>();
-  const pieceTxs = new Map<ExecWorker, number>();
+  /** Per worker: its time on its pieces (their loops alone) and the txs they ran. */
+  const byWorker = new Map<ExecWorker, { ms: number; txs: number }>();
   const stats = (executions = 0, serialFrom?: number): RunStats => {
     const reports = received.flatMap((r) => r.done.pieces ?? []);
     const takenByWorkers = reports.reduce((sum, p) => sum + (p.taken ? p.end - p.start : 0), 0);
@@ -70,9 +70,9 @@ export async function runSplitBlock(
       ...(serialFrom === undefined ? {} : { serialFrom }),
       split: {
         pieces: local.length + reports.filter((p) => p.end > p.start).length,
-        slowestPieceMs: Math.max(ownMs, ...loopMs.values()),
-        workerMs: [...loopMs.values()],
-        workerTxs: [...loopMs.keys()].map((w) => pieceTxs.get(w) ?? 0),
+        slowestPieceMs: Math.max(ownMs, ...[...byWorker.values()].map((b) => b.ms)),
+        workerMs: [...byWorker.values()].map((b) => b.ms),
+        workerTxs: [...byWorker.values()].map((b) => b.txs),
         ...(coordinatorTakes ? { stolen: local.reduce((sum, p) => sum + (p.start >= own ? p.end - p.start : 0), 0) } : {}),
         ...(workersTake ? { takenByWorkers } : {}),
         ...(serialFrom === undefined ? {} : { conflictAt: serialFrom }),
@@ -93,8 +93,10 @@ export async function runSplitBlock(
       if (msg.type !== 'done' || msg.blockId !== blockId || msg.pieces === undefined) return;
       received.push({ from: w, done: msg });
       for (const p of msg.pieces) {
-        loopMs.set(w, (loopMs.get(w) ?? 0) + p.loopMs);
-        pieceTxs.set(w, (pieceTxs.get(w) ?? 0) + (p.end - p.start));
+        const b = byWorker.get(w) ?? { ms: 0, txs: 0 };
+        b.ms += p.loopMs;
+        b.txs += p.end - p.start;
+        byWorker.set(w, b);
       }
       if (msg.failed !== undefined) workerFailure ??= `engine failure in a worker: ${msg.failed}`;
       let ran: SplitPiece[] | string;
