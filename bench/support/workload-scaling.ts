@@ -9,9 +9,9 @@
  * coordinator's share and no taking of tails: one worker runs blocks of half the size, each as
  * one piece, and two workers each run half of a whole block at the same time. From every block
  * the workers' own time on their pieces (RunStats.split.workerMs: set-up and messages left out)
- * gives a time per tx; a run's
- * scaling is 2 x (time per tx alone) / (time per tx with the other worker busy too), alternating
- * which executor goes first, and the result is the median over the runs.
+ * gives a time per tx; a run's scaling is 2 x (time per tx alone) / (time per tx with the other
+ * worker busy too), alternating which executor goes first, and the result is the median over
+ * the runs.
  */
 import { median } from './median';
 import type { BenchTuning, Scenario } from '../parallel';
