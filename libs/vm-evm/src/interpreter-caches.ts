@@ -1,6 +1,7 @@
 /**
  * Two caches that @ethereumjs/evm 10.1 lacks, installed on its classes once per thread (every
- * engine does it when it is created, before it creates a VM, so the node's thread and each parallel worker have them):
+ * engine does it when it is created, before it creates a VM, so the node's thread and each parallel worker have them),
+ * with the opcode loop of interpreter-sync-steps.ts:
  *
  * - **Jump-destination analysis, per contract code.** On the first JUMP/JUMPI of every call the
  *   interpreter walks the whole code (`Interpreter._getValidJumpDestinations`): a byte array of
@@ -22,10 +23,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Common } from '@ethereumjs/common';
 import { EVM } from '@ethereumjs/evm';
+import { type InterpreterRun, syncStepRun } from './interpreter-sync-steps';
 
 /** The part of @ethereumjs/evm's (unexported) Interpreter the cache wraps. */
 interface InterpreterProto {
   _getValidJumpDestinations(this: { _evm: object }, code: Uint8Array): unknown;
+  run: InterpreterRun & { [WRAPPED]?: unknown };
 }
 
 /** Marks a wrapper installed here (so a second install is a no-op); its value is the library's own function. */
@@ -82,16 +85,19 @@ export async function liveInterpreterPrototype(): Promise<InterpreterProto | und
   const cjs = require(cjsIndex) as { EVM: unknown };
   const file = cjs.EVM === EVM ? join(dirname(cjsIndex), 'interpreter.js') : join(dirname(cjsIndex), '..', 'esm', 'interpreter.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = (cjs.EVM === EVM ? require(file) : await import(pathToFileURL(file).href)) as { Interpreter?: { prototype: InterpreterProto } };
+  const mod = (cjs.EVM === EVM ? require(file) : await import(pathToFileURL(file).href)) as {
+    Interpreter?: { prototype: InterpreterProto };
+  };
   return mod.Interpreter?.prototype;
 }
 
 let installing: Promise<boolean> | undefined;
 
 /**
- * Installs both caches in this thread (once; later calls return the same promise). Resolves to
- * whether the jump-destination cache is in place: false if this @ethereumjs/evm has no such
- * method (a version that changed it), in which case it runs as the library has it.
+ * Installs both caches and the inline opcode loop (`syncStepRun`) in this thread (once; later
+ * calls return the same promise). Resolves to whether the jump-destination cache and the loop are
+ * in place: false if this @ethereumjs/evm has no such method (a version that changed it), in which
+ * case it runs as the library has it. The library's own `run` stays on the wrapper as its `WRAPPED`.
  */
 export function installInterpreterCaches(): Promise<boolean> {
   installing ??= (async () => {
@@ -100,6 +106,11 @@ export function installInterpreterCaches(): Promise<boolean> {
     const current = proto?._getValidJumpDestinations as (Analysis & { [WRAPPED]?: unknown }) | undefined;
     if (proto === undefined || typeof current !== 'function') return false;
     if (current[WRAPPED] === undefined) proto._getValidJumpDestinations = cachedJumpAnalysis(current);
+    if (typeof proto.run === 'function' && proto.run[WRAPPED] === undefined) {
+      const run = syncStepRun(proto.run);
+      Object.defineProperty(run, WRAPPED, { value: proto.run });
+      proto.run = run;
+    }
     return true;
   })();
   return installing;
