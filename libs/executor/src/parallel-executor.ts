@@ -34,7 +34,7 @@ export interface ParallelExecutorOptions {
    * scavenge in a worker gets no help while both cores run workers (a serial run's scavenges use
    * V8's helper threads on the idle core). Measured on bench:parallel's EVM transfers: 1.06x-1.10x
    * with the defaults against 1.42x-1.56x in the same rounds; 128 and 256 MB semi-spaces did
-   * worse (see the executor README). Run the main thread with the same size (`node
+   * worse (see libs/executor/DESIGN.md). Run the main thread with the same size (`node
    * --max-semi-space-size=64`: the node's scripts do) so the serial path gets it too.
    */
   workerYoungGenerationMb?: number;

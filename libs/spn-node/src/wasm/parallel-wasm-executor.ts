@@ -52,7 +52,7 @@ export class ParallelWasmExecutor implements BlockExecutor {
         payloadCodec: wasmTxPayloadCodec,
         // A Wasm call costs ~20 µs: per-tx reports and bookkeeping cost about as much, which the
         // split first pass saves; this thread runs the first 40 % itself (no messages for those)
-        // and then takes the tails of the workers' pieces (libs/executor README).
+        // and then takes the tails of the workers' pieces (libs/executor/DESIGN.md).
         splitFirst: true,
         splitCoordinatorShare: WASM_COORDINATOR_SHARE,
         // This thread takes the workers' tails already; workers taking each other's too measured
