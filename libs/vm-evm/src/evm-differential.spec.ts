@@ -13,9 +13,9 @@ import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
 import { keccak256 } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MapCode, MapState, testKey } from '../test-fixtures/harness';
-import { learn, prng, randomTx, type World } from '../test-fixtures/random-txs';
+import { learn, prng, randomBlockInput, randomTx, type ParentGas, type World } from '../test-fixtures/random-txs';
 import { compileFixtures } from '../test-fixtures/solidity';
-import { EvmEngine, INITIAL_BASE_FEE, spnCommon, type EvmBlockInput, type EvmReceipt } from './evm-engine';
+import { EvmEngine, spnCommon, type EvmBlockInput, type EvmReceipt } from './evm-engine';
 import { genesisWrites } from './genesis';
 
 const CHAIN_ID = 31337n;
@@ -107,18 +107,11 @@ async function differential(seed: number, hardfork: string, blocks: number): Pro
   const ref = await reference(hardfork, alloc);
 
   const w: World = { keys, fresh, nonces: new Map(keys.map((k) => [k.address, 0n])), tokens: [], playgrounds: [] };
-  let parent: { gasUsed: bigint; gasLimit: bigint; baseFeePerGas: bigint } | undefined;
+  let parent: ParentGas | undefined;
   let txCount = 0;
   const statuses: Record<string, number> = {};
   for (let b = 1; b <= blocks; b++) {
-    const input: EvmBlockInput = {
-      number: BigInt(b),
-      timestamp: 1_700_000_000n + BigInt(b) * 2n,
-      baseFeePerGas: parent ? EvmEngine.nextBaseFee(parent) : INITIAL_BASE_FEE,
-      gasLimit: 30_000_000n,
-      coinbase: COINBASE,
-      parentHash: '0x' + '00'.repeat(32),
-    };
+    const input = randomBlockInput(b, parent, COINBASE);
     const txs = Array.from({ length: 1 + rnd.int(8) }, () => randomTx(rnd, w));
     // Through decodeRawTx as the SPN does; what it refuses (gas below intrinsic) still goes to runBlock, which must refuse it too.
     const decoded = txs.map((t) => {

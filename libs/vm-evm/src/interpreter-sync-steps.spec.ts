@@ -7,9 +7,9 @@
 import type { TypedTransaction } from '@ethereumjs/tx';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MapCode, MapState, testKey } from '../test-fixtures/harness';
-import { learn, prng, randomTx, type World } from '../test-fixtures/random-txs';
+import { learn, prng, randomBlockInput, randomTx, type ParentGas, type World } from '../test-fixtures/random-txs';
 import { compileFixtures } from '../test-fixtures/solidity';
-import { EvmEngine, INITIAL_BASE_FEE, type EvmBlockInput, type EvmBlockResult } from './evm-engine';
+import { EvmEngine, type EvmBlockInput, type EvmBlockResult } from './evm-engine';
 import { genesisWrites } from './genesis';
 import { installInterpreterCaches, liveInterpreterPrototype, WRAPPED } from './interpreter-caches';
 import type { InterpreterRun } from './interpreter-sync-steps';
@@ -68,17 +68,10 @@ async function compareLoops(seed: number, hardfork: string, blocks: number): Pro
   const engine = await EvmEngine.create({ chainId: CHAIN_ID, hardfork });
   const [ours, library] = [side(alloc), side(alloc)];
   const w: World = { keys, fresh, nonces: new Map(keys.map((k) => [k.address, 0n])), tokens: [], playgrounds: [], sameBlockCalls: true };
-  let parent: { gasUsed: bigint; gasLimit: bigint; baseFeePerGas: bigint } | undefined;
+  let parent: ParentGas | undefined;
   let receipts = 0;
   for (let b = 1; b <= blocks; b++) {
-    const input: EvmBlockInput = {
-      number: BigInt(b),
-      timestamp: 1_700_000_000n + BigInt(b) * 2n,
-      baseFeePerGas: parent ? EvmEngine.nextBaseFee(parent) : INITIAL_BASE_FEE,
-      gasLimit: 30_000_000n,
-      coinbase: '0x' + 'cb'.repeat(20),
-      parentHash: '0x' + '00'.repeat(32),
-    };
+    const input = randomBlockInput(b, parent, '0x' + 'cb'.repeat(20));
     const txs = Array.from({ length: 1 + rnd.int(10) }, () => randomTx(rnd, w));
     const a = await runOn(engine, ours, input, txs);
     const b2 = await withLibraryLoop(() => runOn(engine, library, input, txs));
@@ -117,14 +110,7 @@ describe('opcodes run inline (interpreter-sync-steps)', () => {
     const engine = await EvmEngine.create({ chainId: CHAIN_ID, hardfork: 'bpo2' });
     const w: World = { keys, fresh: [], nonces: new Map(keys.map((k) => [k.address, 0n])), tokens: [], playgrounds: [] };
     const txs = Array.from({ length: 12 }, () => randomTx(rnd, w));
-    const input: EvmBlockInput = {
-      number: 1n,
-      timestamp: 1_700_000_002n,
-      baseFeePerGas: INITIAL_BASE_FEE,
-      gasLimit: 30_000_000n,
-      coinbase: '0x' + 'cb'.repeat(20),
-      parentHash: '0x' + '00'.repeat(32),
-    };
+    const input = randomBlockInput(1, undefined, '0x' + 'cb'.repeat(20));
     const runStep = proto.runStep;
     let steps = 0;
     proto.runStep = function (this: unknown, ...args: unknown[]) {

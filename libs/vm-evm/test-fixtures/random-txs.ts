@@ -9,7 +9,7 @@
 import type { TypedTransaction } from '@ethereumjs/tx';
 import { bytesToHex } from '@ethereumjs/util';
 import { getCreateAddress, Interface } from 'ethers';
-import { INITIAL_BASE_FEE, type EvmReceipt } from '../src/evm-engine';
+import { EvmEngine, INITIAL_BASE_FEE, type EvmBlockInput, type EvmReceipt } from '../src/evm-engine';
 import { signTx, type TestKey, type TxParams } from './harness';
 import { compileFixtures } from './solidity';
 
@@ -28,6 +28,21 @@ function contracts() {
     };
   }
   return ifaces;
+}
+
+/** What the next block's base fee follows from: its parent's gas used, gas limit and base fee. */
+export type ParentGas = { gasUsed: bigint; gasLimit: bigint; baseFeePerGas: bigint };
+
+/** Block `number` of a random sequence: 2 s apart, 30M gas, the base fee following `parent` (the initial one without). */
+export function randomBlockInput(number: number, parent: ParentGas | undefined, coinbase: string): EvmBlockInput {
+  return {
+    number: BigInt(number),
+    timestamp: 1_700_000_000n + BigInt(number) * 2n,
+    baseFeePerGas: parent ? EvmEngine.nextBaseFee(parent) : INITIAL_BASE_FEE,
+    gasLimit: 30_000_000n,
+    coinbase,
+    parentHash: '0x' + '00'.repeat(32),
+  };
 }
 
 /** mulberry32: a small seeded PRNG so that a failing seed replays exactly. */
