@@ -16,6 +16,7 @@ import type { InterpreterRun } from './interpreter-sync-steps';
 
 const CHAIN_ID = 31337n;
 const ETH = 10n ** 18n;
+const COINBASE = '0x' + 'cb'.repeat(20);
 
 type Run = InterpreterRun & { [WRAPPED]?: InterpreterRun };
 let proto: { run: Run; runStep: (...args: unknown[]) => Promise<void> };
@@ -71,7 +72,7 @@ async function compareLoops(seed: number, hardfork: string, blocks: number): Pro
   let parent: ParentGas | undefined;
   let receipts = 0;
   for (let b = 1; b <= blocks; b++) {
-    const input = randomBlockInput(b, parent, '0x' + 'cb'.repeat(20));
+    const input = randomBlockInput(b, parent, COINBASE);
     const txs = Array.from({ length: 1 + rnd.int(10) }, () => randomTx(rnd, w));
     const a = await runOn(engine, ours, input, txs);
     const b2 = await withLibraryLoop(() => runOn(engine, library, input, txs));
@@ -110,7 +111,7 @@ describe('opcodes run inline (interpreter-sync-steps)', () => {
     const engine = await EvmEngine.create({ chainId: CHAIN_ID, hardfork: 'bpo2' });
     const w: World = { keys, fresh: [], nonces: new Map(keys.map((k) => [k.address, 0n])), tokens: [], playgrounds: [] };
     const txs = Array.from({ length: 12 }, () => randomTx(rnd, w));
-    const input = randomBlockInput(1, undefined, '0x' + 'cb'.repeat(20));
+    const input = randomBlockInput(1, undefined, COINBASE);
     const runStep = proto.runStep;
     let steps = 0;
     proto.runStep = function (this: unknown, ...args: unknown[]) {

@@ -27,7 +27,6 @@ const EOF_FORMAT = 0xef;
 const JUMP = 0x56;
 const JUMPI = 0x57;
 const JUMPSUB = 0x5e;
-const STATELESS_EIPS = [6800, 7864] as const;
 
 /** An opcode table entry (`_opcodeMap[op]`, and the jump analysis' `opcodesCached`). */
 interface OpEntry {
@@ -102,7 +101,8 @@ export function syncStepRun(original: InterpreterRun): InterpreterRun {
     if (
       this.profilerOpts?.enabled === true ||
       (code[0] === EOF_FORMAT && common.isActivatedEIP(3540)) ||
-      STATELESS_EIPS.some((eip) => common.isActivatedEIP(eip))
+      common.isActivatedEIP(6800) || // stateless: code-chunk charges live in the library's loop
+      common.isActivatedEIP(7864)
     ) {
       return original.call(this, code, opts);
     }
