@@ -33,6 +33,15 @@
  * coordination: what two threads of that workload do here, the ceiling of its low ratio
  * (evmLowWorkloadScaling, wasmLowWorkloadScaling).
  *
+ * Each half of a run also measures this process's CPU time (every thread: the workers, this
+ * thread, V8's GC and compiler helper threads) against its wall time: the cores it kept busy
+ * (<load>SerialCores, <load>ParallelCores), and the serial wall time over the parallel half's CPU
+ * time spread over 2 cores (<load>CpuCeiling, from the runs whose blocks all ran in the workers):
+ * what the parallel side would reach if none of its work waited, i.e. the ceiling its own CPU
+ * use sets. A parallel side that keeps ~2 cores busy and still falls short spends more CPU than
+ * serial execution does (coordination, GC without an idle core for V8's helpers); one well under
+ * 2 cores waits (set-up, messages, a slow piece).
+ *
  * Then the declared-keys fast path (unless --skip-declared): every tx to one hot account with
  * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of
  * 4 hot accounts without and with them.
@@ -86,6 +95,15 @@ export interface ScenarioResult {
   reexecRate: number;
   /** When every timed block took the split first pass: tx/s of its slowest pieces' own time alone, over serial tx/s. */
   loopBound?: number;
+  /** This process's CPU time over wall time in each half (all threads: workers, V8's GC and compiler helpers): cores kept busy (medians). */
+  serialCores: number;
+  parallelCores: number;
+  /**
+   * Serial wall time over the parallel half's CPU time spread evenly over 2 cores (median of the
+   * runs whose timed blocks all ran in the workers; absent when none did): the ratio the parallel
+   * side would reach if none of its work waited, the ceiling its own CPU use sets on 2 cores.
+   */
+  cpuCeiling?: number;
 }
 
 const comparable = (r: BlockExecution) => ({ receipts: r.receipts, writes: r.writes, gasUsed: r.gasUsed, vmHeader: r.vmHeader });
@@ -108,6 +126,21 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   const serialTps: number[] = [];
   const parallelTps: number[] = [];
   const reexec: number[] = [];
+  const serialCores: number[] = [];
+  const parallelCores: number[] = [];
+  const ceilings: number[] = [];
+  let serialMs = 0;
+  let parallelCpuMs = 0;
+  let allInWorkers = true;
+  /** `run`'s wall time and this process's CPU time meanwhile (user + system, every thread), ms. */
+  const timed = async (run: () => Promise<void>): Promise<{ wallMs: number; cpuMs: number }> => {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await run();
+    const wallMs = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+  };
   // Blocks of the timed runs that took the split first pass: their slowest piece's own time.
   let piecesMs = 0;
   let splitTxs = 0;
@@ -115,27 +148,35 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   for (let i = 0; i < runs; i++) {
     const serialHalf = async () => {
       for (const block of s.blocks) await s.run(s.serial, block); // lead-in, untimed (see below)
-      const t = performance.now();
-      for (const block of s.blocks) await s.run(s.serial, block);
-      serialTps.push(txs / ((performance.now() - t) / 1000));
+      const { wallMs, cpuMs } = await timed(async () => {
+        for (const block of s.blocks) await s.run(s.serial, block);
+      });
+      serialTps.push(txs / (wallMs / 1000));
+      serialCores.push(cpuMs / wallMs);
+      serialMs = wallMs;
     };
     let re = 0;
     const modes = new Set<string>();
+    allInWorkers = true;
     const parallelHalf = async () => {
       for (const block of s.blocks) await s.run(s.parallel, block); // lead-in, untimed (see below)
-      const t = performance.now();
-      for (const block of s.blocks) {
-        await s.run(s.parallel, block);
-        const report = s.parallel.parallel.lastReport;
-        re += report?.stats?.reexecutions ?? 0;
-        blocksRun++;
-        if (report?.stats?.split !== undefined) {
-          piecesMs += report.stats.split.slowestPieceMs;
-          splitTxs += block.length;
+      const { wallMs, cpuMs } = await timed(async () => {
+        for (const block of s.blocks) {
+          await s.run(s.parallel, block);
+          const report = s.parallel.parallel.lastReport;
+          re += report?.stats?.reexecutions ?? 0;
+          blocksRun++;
+          if (report?.stats?.split !== undefined) {
+            piecesMs += report.stats.split.slowestPieceMs;
+            splitTxs += block.length;
+          }
+          modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
+          if (report?.mode === 'serial') allInWorkers = false;
         }
-        modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
-      }
-      parallelTps.push(txs / ((performance.now() - t) / 1000));
+      });
+      parallelTps.push(txs / (wallMs / 1000));
+      parallelCores.push(cpuMs / wallMs);
+      parallelCpuMs = cpuMs;
     };
     // Which half goes first alternates: the second half pays for the garbage the first left
     // (collected while it runs), which measured the parallel executor's serially run blocks up
@@ -153,9 +194,11 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
       await serialHalf();
     }
     reexec.push(re / txs);
+    if (allInWorkers) ceilings.push(serialMs / (parallelCpuMs / 2));
     log(
       `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
-        `(x${(parallelTps[i] / serialTps[i]).toFixed(2)}), re-executions ${(reexec[i] * 100).toFixed(1)}%, ${[...modes].join(', ')}`,
+        `(x${(parallelTps[i] / serialTps[i]).toFixed(2)}), re-executions ${(reexec[i] * 100).toFixed(1)}%, ` +
+        `cores busy ${serialCores[i].toFixed(2)} / ${parallelCores[i].toFixed(2)}, ${[...modes].join(', ')}`,
     );
   }
   const serialM = median(serialTps);
@@ -167,6 +210,9 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
     parallelTps: Math.round(parallelM),
     ratio: Number(median(parallelTps.map((p, i) => p / serialTps[i])).toFixed(3)),
     reexecRate: Number(median(reexec).toFixed(3)),
+    serialCores: Number(median(serialCores).toFixed(2)),
+    parallelCores: Number(median(parallelCores).toFixed(2)),
+    ...(ceilings.length > 0 ? { cpuCeiling: Number(median(ceilings).toFixed(3)) } : {}),
     // Every timed block split: the speed of the slowest pieces' own time alone, over serial.
     ...(splitTxs === txs * runs && blocksRun === s.blocks.length * runs
       ? { loopBound: Number((splitTxs / (piecesMs / 1000) / serialM).toFixed(3)) }
@@ -315,6 +361,13 @@ async function main(): Promise<void> {
     out[`${key}SerialTps`] = r.serialTps;
     out[`${key}ParallelTps`] = r.parallelTps;
     out[`${key}ReexecRate`] = r.reexecRate;
+    console.log(
+      `${''.padEnd(22)} cores busy (this process's CPU time / wall time): serial ${r.serialCores}, parallel ${r.parallelCores}` +
+        (r.cpuCeiling === undefined ? '' : `; the parallel side's CPU time spread over 2 cores would allow ${r.cpuCeiling}x`),
+    );
+    out[`${key}SerialCores`] = r.serialCores;
+    out[`${key}ParallelCores`] = r.parallelCores;
+    if (r.cpuCeiling !== undefined) out[`${key}CpuCeiling`] = r.cpuCeiling;
     if (r.loopBound !== undefined) {
       console.log(`${''.padEnd(22)} the slowest piece's own time alone (no set-up, no messages): ${r.loopBound}x serial`);
       out[`${key}LoopBound`] = r.loopBound;
