@@ -36,11 +36,11 @@
  * Each half of a run also measures this process's CPU time (every thread: the workers, this
  * thread, V8's GC and compiler helper threads) against its wall time: the cores it kept busy
  * (<load>SerialCores, <load>ParallelCores), and the serial wall time over the parallel half's CPU
- * time spread over 2 cores (<load>CpuCeiling, from the runs whose blocks all ran in the workers):
+ * time spread over the machine's cores (<load>CpuCeiling, from the runs whose blocks all ran in the workers):
  * what the parallel side would reach if none of its work waited, i.e. the ceiling its own CPU
- * use sets. A parallel side that keeps ~2 cores busy and still falls short spends more CPU than
+ * use sets. A parallel side that keeps every core busy and still falls short spends more CPU than
  * serial execution does (coordination, GC without an idle core for V8's helpers); one well under
- * 2 cores waits (set-up, messages, a slow piece).
+ * them waits (set-up, messages, a slow piece).
  *
  * Then the declared-keys fast path (unless --skip-declared): every tx to one hot account with
  * exact declarations (EIP-2930 access lists; Wasm calls' reads / writes), and every tx to one of
@@ -57,6 +57,7 @@
  * (evmLowSplitRatio, wasmLowSplitRatio; evmLowSplitLoopBound, wasmLowSplitLoopBound), and the tx/s
  * behind them.
  */
+import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { BlockExecution, BlockExecutor, MempoolTx } from '@mesh/spn-node';
 import { ParallelWasmExecutor, type ExecutionReport } from '@mesh/spn-node';
@@ -99,12 +100,15 @@ export interface ScenarioResult {
   serialCores: number;
   parallelCores: number;
   /**
-   * Serial wall time over the parallel half's CPU time spread evenly over 2 cores (median of the
-   * runs whose timed blocks all ran in the workers; absent when none did): the ratio the parallel
-   * side would reach if none of its work waited, the ceiling its own CPU use sets on 2 cores.
+   * Serial wall time over the parallel half's CPU time spread evenly over the machine's cores
+   * (median of the runs whose timed blocks all ran in the workers; absent when none did): the
+   * ratio the parallel side would reach if none of its work waited, the ceiling its own CPU use sets.
    */
   cpuCeiling?: number;
 }
+
+/** The cores the parallel side's CPU time is spread over for `cpuCeiling`. */
+const CORES = availableParallelism();
 
 const comparable = (r: BlockExecution) => ({ receipts: r.receipts, writes: r.writes, gasUsed: r.gasUsed, vmHeader: r.vmHeader });
 
@@ -129,9 +133,6 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   const serialCores: number[] = [];
   const parallelCores: number[] = [];
   const ceilings: number[] = [];
-  let serialMs = 0;
-  let parallelCpuMs = 0;
-  let allInWorkers = true;
   /** `run`'s wall time and this process's CPU time meanwhile (user + system, every thread), ms. */
   const timed = async (run: () => Promise<void>): Promise<{ wallMs: number; cpuMs: number }> => {
     const cpu = process.cpuUsage();
@@ -146,6 +147,10 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   let splitTxs = 0;
   let blocksRun = 0;
   for (let i = 0; i < runs; i++) {
+    // This run's serial wall time and parallel CPU time, and whether all its timed parallel blocks went to the workers.
+    let serialMs = 0;
+    let parallelCpuMs = 0;
+    let allInWorkers = true;
     const serialHalf = async () => {
       for (const block of s.blocks) await s.run(s.serial, block); // lead-in, untimed (see below)
       const { wallMs, cpuMs } = await timed(async () => {
@@ -157,7 +162,6 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
     };
     let re = 0;
     const modes = new Set<string>();
-    allInWorkers = true;
     const parallelHalf = async () => {
       for (const block of s.blocks) await s.run(s.parallel, block); // lead-in, untimed (see below)
       const { wallMs, cpuMs } = await timed(async () => {
@@ -194,7 +198,7 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
       await serialHalf();
     }
     reexec.push(re / txs);
-    if (allInWorkers) ceilings.push(serialMs / (parallelCpuMs / 2));
+    if (allInWorkers) ceilings.push(serialMs / (parallelCpuMs / CORES));
     log(
       `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
         `(x${(parallelTps[i] / serialTps[i]).toFixed(2)}), re-executions ${(reexec[i] * 100).toFixed(1)}%, ` +
@@ -363,7 +367,7 @@ async function main(): Promise<void> {
     out[`${key}ReexecRate`] = r.reexecRate;
     console.log(
       `${''.padEnd(22)} cores busy (this process's CPU time / wall time): serial ${r.serialCores}, parallel ${r.parallelCores}` +
-        (r.cpuCeiling === undefined ? '' : `; the parallel side's CPU time spread over 2 cores would allow ${r.cpuCeiling}x`),
+        (r.cpuCeiling === undefined ? '' : `; the parallel side's CPU time spread over ${CORES} cores would allow ${r.cpuCeiling}x`),
     );
     out[`${key}SerialCores`] = r.serialCores;
     out[`${key}ParallelCores`] = r.parallelCores;
