@@ -147,10 +147,6 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
   let splitTxs = 0;
   let blocksRun = 0;
   for (let i = 0; i < runs; i++) {
-    // This run's serial wall time and parallel CPU time, and whether all its timed parallel blocks went to the workers.
-    let serialMs = 0;
-    let parallelCpuMs = 0;
-    let allInWorkers = true;
     const serialHalf = async () => {
       for (const block of s.blocks) await s.run(s.serial, block); // lead-in, untimed (see below)
       const { wallMs, cpuMs } = await timed(async () => {
@@ -158,7 +154,6 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
       });
       serialTps.push(txs / (wallMs / 1000));
       serialCores.push(cpuMs / wallMs);
-      serialMs = wallMs;
     };
     let re = 0;
     const modes = new Set<string>();
@@ -175,12 +170,10 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
             splitTxs += block.length;
           }
           modes.add(report?.mode === 'serial' ? `serial (${report.reason})` : (report?.mode ?? '?'));
-          if (report?.mode === 'serial') allInWorkers = false;
         }
       });
       parallelTps.push(txs / (wallMs / 1000));
       parallelCores.push(cpuMs / wallMs);
-      parallelCpuMs = cpuMs;
     };
     // Which half goes first alternates: the second half pays for the garbage the first left
     // (collected while it runs), which measured the parallel executor's serially run blocks up
@@ -198,7 +191,8 @@ export async function measure(s: Scenario, runs: number, warmup: number): Promis
       await serialHalf();
     }
     reexec.push(re / txs);
-    if (allInWorkers) ceilings.push(serialMs / (parallelCpuMs / CORES));
+    // Serial wall time over the parallel CPU time spread over the cores: the ratio times CORES over the cores kept busy.
+    if (![...modes].some((m) => m.startsWith('serial'))) ceilings.push(((parallelTps[i] / serialTps[i]) * CORES) / parallelCores[i]);
     log(
       `${s.name} run ${i + 1}/${runs}: serial ${serialTps[i].toFixed(0)} tx/s, parallel ${parallelTps[i].toFixed(0)} tx/s ` +
         `(x${(parallelTps[i] / serialTps[i]).toFixed(2)}), re-executions ${(reexec[i] * 100).toFixed(1)}%, ` +
