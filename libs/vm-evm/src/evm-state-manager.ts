@@ -1,14 +1,5 @@
 import type { AccountFields, StateManagerInterface } from '@ethereumjs/common';
-import {
-  Account,
-  Address,
-  KECCAK256_NULL,
-  KECCAK256_RLP,
-  bigIntToBytes,
-  bytesToBigInt,
-  equalsBytes,
-  hexToBytes,
-} from '@ethereumjs/util';
+import { Account, Address, KECCAK256_NULL, KECCAK256_RLP, bigIntToBytes, bytesToBigInt, equalsBytes, hexToBytes } from '@ethereumjs/util';
 import { keccak256 } from 'ethers';
 import { MeshError } from '@mesh/core';
 import { hexDigits, hexOf } from './hex';
@@ -161,8 +152,8 @@ export interface CodeDeployment {
  *   therefore never fires; see clearStorage above for why no such account exists).
  */
 export class SpnStateManager implements StateManagerInterface {
-  private readonly accounts = new Map<string, AccountEntry>();
-  private readonly storage = new Map<string, StorageEntry>();
+  private accounts = new Map<string, AccountEntry>();
+  private storage = new Map<string, StorageEntry>();
   /** Code seen or deployed in this block, by hash. */
   private readonly blockCode = new Map<string, Uint8Array>();
   /** Undo log: [entry, previous value] pairs since the outermost open checkpoint. */
@@ -201,8 +192,9 @@ export class SpnStateManager implements StateManagerInterface {
   reset(state: EvmStateReader, forgetCode = false): void {
     this.state = state;
     if (forgetCode) this.blockCode.clear();
-    this.accounts.clear();
-    this.storage.clear();
+    // New maps, not `clear()`: see MVMemory.clear (libs/executor) for why.
+    this.accounts = new Map();
+    this.storage = new Map();
     this.undoEntries.length = 0;
     this.undoValues.length = 0;
     this.marks.length = 0;

@@ -223,7 +223,13 @@ export class EvmExecutor implements BlockExecutor {
               txHash: tx.hash,
             };
       cumulative = r.cumulativeGasUsed;
-      receipts.push({ ...r, status: r.status === 'success' ? 'success' : 'failed', evmStatus: r.status });
+      // Not `{ ...r, evmStatus }`: on this Node (V8 11.3) a spread followed by a new property makes a
+      // new hidden class per object, and each keeps the tx's objects alive until a full GC (patches/README.md).
+      const statuses: Pick<StoredEvmReceipt, 'status' | 'evmStatus'> = {
+        status: r.status === 'success' ? 'success' : 'failed',
+        evmStatus: r.status,
+      };
+      receipts.push(Object.assign<Record<string, unknown>, Omit<EvmReceipt, 'status'>, typeof statuses>({}, r, statuses));
     });
 
     const vmHeader: EvmVmHeader = {
