@@ -56,6 +56,16 @@ export interface EvmExecutorOptions {
 }
 
 /**
+ * Share of a split EVM block the coordinator runs itself (ParallelExecutorOptions.splitCoordinatorShare):
+ * no payloads cloned, no outputs decoded for those txs; then it takes the tails of the worker's
+ * piece (libs/executor/DESIGN.md). Measured since the @ethereumjs/evm patch made transfers ~1.5x
+ * as fast (bench:parallel, EVM low contention, one process per setting): 0.3 / 0.4 / 0.45 / 0.5
+ * gave 1.64x / 1.64x / 1.65x / 1.61x serial, no share (two workers that take each other's tails)
+ * 1.50x-1.55x.
+ */
+export const EVM_COORDINATOR_SHARE = 0.4;
+
+/**
  * The EVM SPN's parallel executor: EvmTxEngine workers, code for them from `code` (by hash),
  * with the node's defaults (`tuning` overrides them).
  */
@@ -79,19 +89,11 @@ export function evmParallelExecution(
       // transfers in both side-by-side runs (bench:parallel, 200-tx blocks, 2 workers, medians of 7
       // runs: 1.76x against 1.64x in one process, 1.66x against 1.50x with the adaptive choice off).
       splitFirst: true,
-      // This thread runs the first 40 % of a split block itself (no payloads cloned, no outputs
-      // decoded for those) and takes the tails of the worker's piece (libs/executor/DESIGN.md).
-      // Measured since the @ethereumjs/evm patch made transfers ~1.5x as fast (bench:parallel, EVM
-      // low contention, one process per setting): 0.3 / 0.4 / 0.45 / 0.5 gave 1.64x / 1.64x / 1.65x /
-      // 1.61x serial, no share (two workers that take each other's tails) 1.50x-1.55x.
       splitCoordinatorShare: EVM_COORDINATOR_SHARE,
       ...tuning,
     }),
   );
 }
-
-/** Share of a split EVM block the coordinator runs itself (ParallelExecutorOptions.splitCoordinatorShare). */
-export const EVM_COORDINATOR_SHARE = 0.4;
 
 /** The block's EIP-1559 base fee from its parent's vm_header (INITIAL_BASE_FEE without one). */
 export function evmBaseFee(parentHeader: Record<string, unknown> | null): bigint {
