@@ -6,7 +6,7 @@ import { declaredDependencies, type DeclaredKeys, type DependencyGraph } from '.
 import { MVMemory, RecordingView } from './mv-memory';
 import { decodeExecuted, executedTx, wireTxs, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
-import { runInOrder, SerialNeeded } from './in-order';
+import { isPromise, runInOrder, SerialNeeded } from './in-order';
 import { runSplitBlock } from './split-block';
 import { DEFAULT_WARMUP_TXS, SpeedChoice } from './speed-choice';
 
@@ -781,7 +781,8 @@ class BlockRun {
       const view = new RecordingView(tx, this.mv, this.committedValue);
       let r: TxResult;
       try {
-        r = await engine.executeTx(tx, view);
+        const ran = engine.executeTx(tx, view);
+        r = isPromise(ran) ? await ran : ran;
       } catch (err) {
         if (isDependencyAbort(err)) aborted = { tx, incarnation, blocking: err.blocking };
         else failed = (err as Error)?.stack ?? String(err);

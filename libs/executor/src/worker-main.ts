@@ -16,6 +16,7 @@ import {
   type TxStateView,
 } from './engine';
 import { claimTxs } from './claims';
+import { isPromise } from './in-order';
 import { MVMemory, RecordingView } from './mv-memory';
 import { mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
 import { encodeExecuted, executedTx, txsFromWire, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
@@ -89,7 +90,8 @@ async function runTxs(
     crashIfPlanned(tx);
     const view = new RecordingView(tx, mv, committedValue);
     try {
-      const r = await engine.executeTx(tx, view);
+      const ran = engine.executeTx(tx, view);
+      const r = isPromise(ran) ? await ran : ran;
       executed.push(executedTx(tx, incarnation, view.reads, r));
       // Later txs of this task see this one's writes.
       mv.record(tx, incarnation, r.writes);
@@ -236,7 +238,8 @@ async function runStraight(
     }
     crashIfPlanned(tx);
     try {
-      const r = await engine.executeTx(tx, view);
+      const ran = engine.executeTx(tx, view);
+      const r = isPromise(ran) ? await ran : ran;
       reporter.add(executedTx(tx, 0, NO_READS, r));
       for (const [k, v] of r.writes) written.set(k, v);
       if (r.shared !== undefined) engine.receive?.(r.shared);
