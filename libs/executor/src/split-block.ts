@@ -51,8 +51,8 @@ export async function runSplitBlock(
   const workersTake = workersSteal && ranges.length > 1 && n <= MAX_PIECE_TX;
   const busy = ranges.map((b) => ({ ...b, cell: coordinatorTakes || workersTake ? PieceCell.create(b.start, b.end) : undefined }));
   const received: { from: ExecWorker; done: Done }[] = [];
-  /** The workers' pieces, decoded as their reports came in (this thread does so between its own txs). */
-  const fromWorkers: SplitPiece[] = [];
+  /** Every piece, checked and merged in block order as soon as the pieces before it are in (see InOrderCheck). */
+  const check = new InOrderCheck();
   let workerFailure: string | undefined;
   let internalError: unknown;
   const local: SplitPiece[] = [];
@@ -110,7 +110,7 @@ export async function runSplitBlock(
         workerFailure ??= ran;
         return settle(undefined);
       }
-      fromWorkers.push(...ran);
+      for (const piece of ran) check.add(piece);
       cover(ran.reduce((sum, p) => sum + (p.end - p.start), 0));
     },
     (_w, reason) => {
@@ -155,13 +155,17 @@ export async function runSplitBlock(
     try {
       const engine = await exec.localEngine();
       await engine.beginBlock(block, txs);
-      local.push(await runSplitPiece(engine, state, 0, own));
+      const ownPiece = await runSplitPiece(engine, state, 0, own);
+      local.push(ownPiece);
+      check.add(ownPiece);
       for (;;) {
-        // The workers' reports so far, decoded now: what is left of the block once they finish is less.
+        // The workers' reports so far, decoded (and checked) now: what is left of the block once they finish is less.
         for (const b of busy) b.w.receiveResults();
         const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION) : undefined;
         if (tail === undefined) break;
-        local.push(await runSplitPiece(engine, state, tail.start, tail.end));
+        const taken = await runSplitPiece(engine, state, tail.start, tail.end);
+        local.push(taken);
+        check.add(taken);
       }
     } catch (err) {
       ownFailure = err instanceof SerialNeeded ? err.message : `engine failure: ${(err as Error)?.message ?? String(err)}`;
@@ -188,24 +192,58 @@ export async function runSplitBlock(
   if (crashed !== undefined) return { kind: 'serial', reason: crashed, stats: stats() };
   if (ownFailure !== undefined) return { kind: 'serial', reason: ownFailure, stats: stats() };
   if (workerFailure !== undefined) return { kind: 'serial', reason: workerFailure, stats: stats() };
-  const pieces: SplitPiece[] = [...local, ...fromWorkers];
-
-  // Every piece in block order: a piece whose committed-state reads an earlier piece wrote runs
-  // again (serial tail). The writes so far, merged as serial execution leaves them, are the block's.
-  pieces.sort((a, b) => a.start - b.start || a.end - b.end); // a worker piece whose txs were all taken is empty
-  const results: TxResult[] = [];
-  const written = new Map<bigint, bigint>();
-  for (const piece of pieces) {
-    if (piece.start !== results.length)
-      throw new Error(`split block ${blockId}: pieces leave txs ${results.length}..${piece.start - 1} out`);
-    if (piece.committedReads.some((key) => written.has(key))) return serialTail(exec, block, txs, state, piece.start, results, stats);
-    for (const r of piece.results) {
-      results.push(r);
-      for (const [key, value] of r.writes) written.set(key, value);
-    }
-  }
+  const { results, written, conflictAt } = check;
+  if (conflictAt !== undefined) return serialTail(exec, block, txs, state, conflictAt, results, stats);
+  if (check.waiting() > 0) throw new Error(`split block ${blockId}: pieces leave txs ${results.length}..${check.firstWaiting() - 1} out`);
   if (results.length !== n) throw new Error(`split block ${blockId}: pieces end at tx ${results.length} of ${n}`);
   return { kind: 'parallel', results, writes: written, stats: stats(n) };
+}
+
+/**
+ * The pieces of a split block checked in block order as they come in: a piece whose
+ * committed-state reads an earlier piece wrote saw a state serial execution would not have shown
+ * it (`conflictAt`: it and every later piece run again, as a serial tail); the others' results
+ * follow each other, and their writes are merged as serial execution leaves them. A piece waits
+ * until every earlier one is in: the workers' parts come in order, this thread's tails from the
+ * last down. Checking as they come leaves, once the last piece is in, only that one to check.
+ */
+class InOrderCheck {
+  readonly results: TxResult[] = [];
+  readonly written = new Map<bigint, bigint>();
+  /** The first tx of the first piece that read what an earlier one wrote (checking stopped there). */
+  conflictAt: number | undefined;
+  /** Pieces in before the pieces ahead of them, by their first tx. */
+  private readonly ahead: SplitPiece[] = [];
+
+  add(piece: SplitPiece): void {
+    if (piece.end === piece.start) return; // a worker piece whose txs were all taken
+    this.ahead.push(piece);
+    this.advance();
+  }
+
+  waiting(): number {
+    return this.ahead.length;
+  }
+
+  firstWaiting(): number {
+    return Math.min(...this.ahead.map((p) => p.start));
+  }
+
+  private advance(): void {
+    while (this.conflictAt === undefined) {
+      const at = this.ahead.findIndex((p) => p.start === this.results.length);
+      if (at < 0) return;
+      const [piece] = this.ahead.splice(at, 1);
+      if (piece.committedReads.some((key) => this.written.has(key))) {
+        this.conflictAt = piece.start;
+        return;
+      }
+      for (const r of piece.results) {
+        this.results.push(r);
+        for (const [key, value] of r.writes) this.written.set(key, value);
+      }
+    }
+  }
 }
 
 /**
