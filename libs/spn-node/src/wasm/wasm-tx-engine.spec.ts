@@ -19,6 +19,7 @@ import {
   wasmHostHandler,
   wasmPluginCode,
   wasmTxPayload,
+  wasmTxPayloadOf,
   type WasmPluginCode,
   type WasmTxEngineOptions,
 } from './wasm-tx-engine';
@@ -242,11 +243,14 @@ describe('Wasm TxEngine', () => {
       expectSameBlock(assembleWasmBlock(a.results, merged), serial);
       // The workers' receipts come back through the engine's output codec exactly as they were.
       const outputs = a.results.map((r) => r.output);
-      expect(txOutputCodec.decode(txOutputCodec.encode(outputs))).toStrictEqual(outputs);
+      const decoded = txOutputCodec.decode(txOutputCodec.encode(outputs));
+      expect(decoded).toStrictEqual(outputs);
+      expect(decoded.map((o) => JSON.stringify(o))).toEqual(outputs.map((o) => JSON.stringify(o))); // fields in the same order, as stored
       // The block's payloads reach the workers through the payload codec exactly as they were.
       const payloads = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
       expect(txPayloadCodec.decode(txPayloadCodec.encode(payloads))).toStrictEqual(payloads);
       expect(txPayloadCodec.decode(txPayloadCodec.encode(txs))).toStrictEqual(payloads); // from the mempool rows themselves
+      expect(txs.map(wasmTxPayloadOf)).toStrictEqual(payloads); // a row read as decodeWasmTx reads it
       expectSameBlock(assembleWasmBlock(c.results), serial);
       expect(c.reads).toEqual(a.reads);
 
@@ -286,6 +290,31 @@ describe('Wasm TxEngine', () => {
     expect(chain.requests.filter((n) => n === 'token')).toHaveLength(2);
     expect(chain.requests.filter((n) => n === 'counter')).toHaveLength(2);
   }, 300_000);
+
+  it('reads a mempool row into its payload and wire form as decodeWasmTx reads it (declared keys, any gas limit notation)', () => {
+    const row = (call: Record<string, unknown>, kind = 'call'): MempoolTx => ({
+      hash: '0x01',
+      kind,
+      sender: '0x' + '12'.repeat(20),
+      nonce: 3n,
+      body: kind === 'deploy' ? { deploy: { name: 'p', gasLimit: '1' } } : { call },
+      code: null,
+    });
+    const rows = [
+      row({ plugin: 'token', method: 'transfer', args: ['0xab', 7], gasLimit: '0x10', reads: ['a'], writes: ['b'] }),
+      row({ plugin: 'token', method: 'mint', args: [], gasLimit: 25 }),
+      row({ plugin: 'c', method: 'm', args: ['"quoted"\n'], gasLimit: ' 9 ' }),
+      row({}, 'deploy'),
+    ];
+    const payloads = rows.map((r) => wasmTxPayload(decodeWasmTx(r)));
+    expect(rows.map(wasmTxPayloadOf)).toStrictEqual(payloads);
+    expect(txPayloadCodec.decode(txPayloadCodec.encode(rows))).toStrictEqual(payloads);
+    expect(payloads[0]).toEqual({
+      kind: 'call',
+      sender: rows[0].sender,
+      call: { plugin: 'token', method: 'transfer', args: ['0xab', '7'], gasLimit: 16n },
+    });
+  });
 
   it('reports a deployment serialOnly (the plugin registry is not versioned state)', async () => {
     // Why: a deployment changes what later calls of the block can run; the executor must fall
