@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIRST_JUDGEMENT_TXS, LOAD_CHANGE, SpeedChoice, WARMING_MARGIN } from './speed-choice';
+import { FIRST_JUDGEMENT_TXS, LOAD_CHANGE, SERIAL_MARGIN, SpeedChoice, WARMING_MARGIN } from './speed-choice';
 
 /** `blocks` choices of `c` as S/W, each block of `txs` txs then measured at `serialMs` or `workersMs` per tx. */
 function speedChoices(c: SpeedChoice, blocks: number, serialMs: number, workersMs: number, txs: number): string {
@@ -34,11 +34,12 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     r.note('serial', 0.03, 50);
     expect(choices(r, 20, 0.03, 0.01)).toBe(`SSSSWWWWWS${'W'.repeat(10)}`);
     // A slow phase of the machine: the workers' median (0.032 ms per tx) passes the serial median
-    // measured in a faster phase (0.028). Serial execution, measured again in the slow phase
-    // (0.04), does not beat them: the workers stay in use.
+    // measured in a faster phase (0.028), by less than SERIAL_MARGIN: no early probe. Serial
+    // execution, measured again on its interval in the slow phase (0.04), does not beat them:
+    // the workers stay in use.
     const p = new SpeedChoice(true, 16, 0);
     expect(choices(p, 20, 0.028, 0.022)).toBe(`WS${'W'.repeat(18)}`);
-    expect(choices(p, 10, 0.04, 0.032)).toBe('WWWSWWWWWW');
+    expect(choices(p, 10, 0.04, 0.032)).toBe('WWWWWWWWSW');
     // Serial execution measured r times slower is probed r⁴ times more rarely, at most 16x.
     // Serial 3x slower: a probe every 64 blocks.
     expect(choices(new SpeedChoice(true, 4, 100), 70, 0.03, 0.01)).toBe(`WWWS${'W'.repeat(63)}SWW`);
@@ -46,6 +47,15 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     off.note('workers', 1, 50);
     off.note('serial', 0.001, 50);
     expect(Array.from({ length: 5 }, () => off.chooseSerial())).toEqual([false, false, false, false, false]);
+  });
+
+  it(`SpeedChoice: once warm, serial execution runs only when the workers measured more than ${SERIAL_MARGIN}x slower (noise does not flip it)`, () => {
+    // Workers 1.15x slower than serial execution: the serial probe beats them, but not by the margin.
+    const close = new SpeedChoice(true, 4, 0);
+    expect(speedChoices(close, 12, 0.02, 0.023, 200)).toBe('WSWWWWWWSWWW'); // probed every 4 * 1.15⁴ = 7 blocks, never switching
+    // Workers 1.3x slower: serial execution takes over at the judgement; the workers are checked again 5 blocks on, then every 4.
+    const slower = new SpeedChoice(true, 4, 0);
+    expect(speedChoices(slower, 12, 0.02, 0.026, 200)).toBe('WSSSSWSSSWSS');
   });
 
   it(`SpeedChoice: while the workers warm up (from ${FIRST_JUDGEMENT_TXS} to warmupTxs txs), serial execution wins only by ${WARMING_MARGIN}x; then their cold times are dropped`, () => {
