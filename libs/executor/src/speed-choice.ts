@@ -191,13 +191,13 @@ export const WARMING_MARGIN = 1.5;
  * How much slower than serial execution the warm workers must measure for serial execution to
  * run instead (a probe of one way against the median of the other's last blocks). Without a
  * margin, noise decided: in bench:parallel on a 2-core machine whose speed swung by 1.5x within a
- * run, serial probes measured in a fast moment beat the workers' median of a slower one by
- * 1.04x-1.2x (Wasm transfers: serial 26 against 27 µs per tx, 24 against 27, 21 against 28 where
- * the workers ran ~1.4x faster around them), and the node then ran blocks serially until the
- * next probe of the workers: the Wasm low ratio measured 1.12x and 1.29x with the choice on
- * against 1.46x and 1.47x with it off. With the margin, a load the workers lose on by less than
- * 1.2x keeps them (losing up to that much); the loads the choice is for lose by far more (the
- * second core taken: ~1.5-2x; bench:e2e sharing the cores with ingress: 6x-8x).
+ * run, one-block serial probes beat the workers' 5-block median by 1.04x-1.33x (Wasm transfers:
+ * serial 26 against 27 µs per tx, 24 against 27, 21 against 28) in runs whose blocks otherwise
+ * ran ~1.4x faster in the workers, and the node then ran blocks serially until the next probe of
+ * the workers: the Wasm low ratio measured 1.12x and 1.29x with the choice on against 1.46x and
+ * 1.47x with it off. With the margin, flips within 1.2x no longer happen; a load the workers
+ * lose on by less than that keeps them (losing up to 1.2x); the loads the choice is for lose by
+ * far more (bench:e2e sharing the cores with ingress: 6x-8x).
  */
 export const SERIAL_MARGIN = 1.2;
 

@@ -212,7 +212,7 @@ class InOrderCheck {
   readonly written = new Map<bigint, bigint>();
   /** The first tx of the first piece that read what an earlier one wrote (checking stopped there). */
   conflictAt: number | undefined;
-  /** Pieces in before the pieces ahead of them, by their first tx. */
+  /** Pieces that came in before an earlier one: each waits until the txs before it are checked. */
   private readonly ahead: SplitPiece[] = [];
 
   add(piece: SplitPiece): void {
