@@ -35,19 +35,22 @@ export function decodeWasmTx(tx: MempoolTx): WasmTx {
     };
   }
   const c = body.call!;
-  const call: WasmCall = {
-    from: tx.sender,
-    nonce: tx.nonce,
-    plugin: String(c.plugin),
-    method: String(c.method),
-    args: (c.args as unknown[]).map(String),
-    gasLimit: BigInt(String(c.gasLimit)),
-  };
+  const call: WasmCall = { from: tx.sender, nonce: tx.nonce, ...decodeCallFields(c) };
   if (c.reads !== undefined || c.writes !== undefined) {
     call.reads = ((c.reads as unknown[] | undefined) ?? []).map(String);
     call.writes = ((c.writes as unknown[] | undefined) ?? []).map(String);
   }
   return { hash: tx.hash, kind: 'call', sender: tx.sender, nonce: tx.nonce, call };
+}
+
+/** What a call row's body says to run, as every reader of a mempool row reads it. */
+export function decodeCallFields(c: Record<string, unknown>): Pick<WasmCall, 'plugin' | 'method' | 'args' | 'gasLimit'> {
+  return {
+    plugin: String(c.plugin),
+    method: String(c.method),
+    args: (c.args as unknown[]).map(String),
+    gasLimit: BigInt(String(c.gasLimit)),
+  };
 }
 
 /** Executes one tx after another on one Wasm runtime. */
