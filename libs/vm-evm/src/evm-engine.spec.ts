@@ -245,6 +245,23 @@ describe('EvmEngine', () => {
     expect(r.gasUsed).toBe(cumulative);
   });
 
+  it('decodeRawTxHex: the same decoded tx as decodeRawTx from either case of hex, one cache entry; malformed text refused', () => {
+    const raw = tx(alice, { nonce: 7n, to: bob.address, gasLimit: 21_000n }).serialize();
+    const lower = bytesToHex(raw);
+    const fromHex = engine.decodeRawTxHex(lower);
+    expect(fromHex.hash).toBe(keccak256(raw));
+    expect(fromHex.from).toBe(alice.address);
+    expect(engine.decodeRawTx(raw)).toBe(fromHex); // cached under the same key
+    expect(engine.decodeRawTxHex('0x' + lower.slice(2).toUpperCase())).toBe(fromHex);
+    for (const bad of ['0xabc', '0xzz', 'abcd', '0x 12']) expect(() => engine.decodeRawTxHex(bad)).toThrow(InvalidInputError);
+    expect(() => engine.decodeRawTxHex('0x')).toThrow(/empty transaction/);
+    // Uncached: a tx first seen as hex decodes and checks as decodeRawTx does.
+    const fresh = tx(alice, { nonce: 8n, to: bob.address, gasLimit: 21_000n }).serialize();
+    expect(engine.decodeRawTxHex(bytesToHex(fresh)).hash).toBe(keccak256(fresh));
+    const otherChain = signTx(alice, { chainId: 1n, nonce: 0n, to: bob.address, gasLimit: 21_000n });
+    expect(() => engine.decodeRawTxHex(bytesToHex(otherChain.serialize()))).toThrow(/chain id/);
+  });
+
   it('decodeRawTx refuses a wrong chain id, a bad signature, an unprotected legacy tx, blob txs and too little gas', () => {
     const good = tx(alice, { nonce: 0n, to: bob.address, gasLimit: 21_000n });
     expect(engine.decodeRawTx(good.serialize()).hash).toBe(bytesToHex(good.hash()));

@@ -23,7 +23,7 @@ import { ParallelExecution } from '../parallel-execution';
 import type { EvmCodeStore } from './evm-code-store';
 
 /** A mempool tx decoded, or why it does not decode. */
-type DecodedOrError = { tx: TypedTransaction; bytes: Uint8Array } | string;
+type DecodedOrError = TypedTransaction | string;
 
 /** The vm_header an EVM block stores (decimal strings; logsBloom and coinbase 0x hex). */
 export interface EvmVmHeader {
@@ -171,7 +171,7 @@ export class EvmExecutor implements BlockExecutor {
     let gas = 0n;
     for (let i = 0; i < candidates.length; i++) {
       const d = this.decode(candidates[i]);
-      const limit = typeof d === 'string' ? 0n : d.tx.gasLimit;
+      const limit = typeof d === 'string' ? 0n : d.gasLimit;
       if (i > 0 && gas + limit > this.gasLimit) break;
       gas += limit;
       out.push(d);
@@ -183,10 +183,8 @@ export class EvmExecutor implements BlockExecutor {
   private decode(tx: MempoolTx): DecodedOrError {
     try {
       const raw = (tx.body as { raw?: unknown } | null)?.raw;
-      if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw))
-        throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
-      const bytes = Buffer.from(raw.slice(2), 'hex');
-      return { tx: this.engine.decodeRawTx(bytes).tx, bytes };
+      if (typeof raw !== 'string' || raw.length < 4) throw new Error(`not an EVM transaction (kind ${tx.kind}, no body.raw)`);
+      return this.engine.decodeRawTxHex(raw).tx;
     } catch (err) {
       return (err as Error).message;
     }
@@ -199,7 +197,6 @@ export class EvmExecutor implements BlockExecutor {
     const txs = candidates.slice(0, included);
     const input = this.blockInput(block);
     const runnable: TypedTransaction[] = [];
-    const raws: Uint8Array[] = [];
     const slots: (number | string)[] = []; // index into runnable, or the decode error
     for (let i = 0; i < included; i++) {
       const d = decoded[i];
@@ -207,10 +204,9 @@ export class EvmExecutor implements BlockExecutor {
         slots.push(d);
         continue;
       }
-      slots.push(runnable.push(d.tx) - 1);
-      raws.push(d.bytes);
+      slots.push(runnable.push(d) - 1);
     }
-    const result = await this.runTxs(input, runnable, raws, state);
+    const result = await this.runTxs(input, runnable, state);
 
     const receipts: StoredEvmReceipt[] = [];
     let cumulative = '0';
@@ -284,10 +280,10 @@ export class EvmExecutor implements BlockExecutor {
    * or when assembly finds that serial execution would differ, through runBlock): the same
    * EvmBlockResult either way.
    */
-  private async runTxs(input: EvmBlockInput, txs: TypedTransaction[], raws: Uint8Array[], state: StateReader): Promise<EvmBlockResult> {
+  private async runTxs(input: EvmBlockInput, txs: TypedTransaction[], state: StateReader): Promise<EvmBlockResult> {
     const parallel = this.parallel;
     return parallel
-      ? parallel.measure(txs.length, () => this.runTxsOn(parallel, input, txs, raws, state))
+      ? parallel.measure(txs.length, () => this.runTxsOn(parallel, input, txs, state))
       : this.engine.runBlock(input, txs, state, this.code);
   }
 
@@ -295,12 +291,11 @@ export class EvmExecutor implements BlockExecutor {
     parallel: ParallelExecution,
     input: EvmBlockInput,
     txs: TypedTransaction[],
-    raws: Uint8Array[],
     state: StateReader,
   ): Promise<EvmBlockResult> {
     const ran = await parallel.run(
       input,
-      txs.map((tx, i) => evmTxPayload(tx, raws[i])),
+      txs.map((tx) => evmTxPayload(tx)),
       state,
       undefined,
       () => declaredKeysOf(txs),

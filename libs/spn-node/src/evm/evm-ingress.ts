@@ -144,7 +144,7 @@ export class EvmIngress {
     );
     let total = 0n;
     for (const row of rows) {
-      const d = this.engine.decodeRawTx(Buffer.from(row.raw.slice(2), 'hex'));
+      const d = this.engine.decodeRawTxHex(row.raw);
       total += d.gasLimit * d.maxFeePerGas + d.tx.value;
     }
     return total;
