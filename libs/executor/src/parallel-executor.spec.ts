@@ -9,12 +9,13 @@ import {
   ParallelExecutor,
   stillContended,
   WORKER_YOUNG_GENERATION_MB,
+  type ParallelExecutorOptions,
   type ParallelTuning,
   type RunOutcome,
   type RunStats,
   type SnapshotState,
 } from './parallel-executor';
-import { KvEngine, runKvSerially, type KvTx } from './testing/kv-engine';
+import { KvEngine, kvWorkerPayload, runKvSerially, type KvTx } from './testing/kv-engine';
 
 const ENGINE = join(__dirname, 'testing', 'kv-engine.ts');
 
@@ -101,7 +102,7 @@ function mergedWrites(results: readonly TxResult[]): Map<bigint, bigint> {
 
 const executors: ParallelExecutor[] = [];
 /** A kv-engine executor, closed after the tests; `options` override the defaults of the executor. */
-function kvExecutor(options: ParallelTuning): ParallelExecutor {
+function kvExecutor(options: ParallelTuning & Pick<ParallelExecutorOptions, 'workerPayload'>): ParallelExecutor {
   const ex = new ParallelExecutor({ engineModule: ENGINE, engineOptions: {}, localEngine: () => new KvEngine(), ...options });
   executors.push(ex);
   return ex;
@@ -113,6 +114,7 @@ function executor(
   splitFirst = false,
   splitCoordinatorShare = 0,
   splitWorkersSteal = true,
+  splitLeadTxs = 0,
 ): ParallelExecutor {
   return kvExecutor({
     workers,
@@ -120,6 +122,7 @@ function executor(
     splitFirst,
     splitCoordinatorShare,
     splitWorkersSteal,
+    splitLeadTxs,
     maxSplitThreads: 8, // every worker takes a piece, whatever the machine's cores
     adaptive: false, // every block in the workers (the adaptive choice has its own test)
     minParallelTxs: 1,
@@ -131,8 +134,8 @@ afterAll(async () => {
 });
 
 describe('ParallelExecutor (Block-STM) against serial execution', () => {
-  // [workers, the coordinator executes, split first pass, the coordinator's share, workers take each other's tails]
-  for (const [workers, coordinator, splitFirst, share, steal = true] of [
+  // [workers, the coordinator executes, split first pass, the coordinator's share, workers take each other's tails, splitLeadTxs]
+  for (const [workers, coordinator, splitFirst, share, steal = true, lead = 0] of [
     [1, true, false, 0],
     [2, true, false, 0],
     [4, true, false, 0],
@@ -144,11 +147,13 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
     [4, false, true, 0],
     [1, false, true, 0.4],
     [2, false, true, 0.1],
+    [1, false, true, 0.4, true, 2],
+    [2, false, true, 0, false, 1],
   ] as const) {
     for (const contention of ['none', 'some', 'hot', 'chain', 'mixed'] as Contention[]) {
-      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}${share > 0 ? ` (the coordinator's share ${share}, taking the workers' tails)` : ''}${splitFirst && workers > 1 ? (steal ? ', workers taking tails' : ', no tails taken') : ''}`;
+      const who = `${coordinator ? ' + the coordinator' : ' only'}${splitFirst ? ', split first pass' : ''}${share > 0 ? ` (the coordinator's share ${share}, taking the workers' tails)` : ''}${splitFirst && workers > 1 ? (steal ? ', workers taking tails' : ', no tails taken') : ''}${lead > 0 ? `, pieces' first ${lead} tx(s) with their 'begin'` : ''}`;
       it(`${workers} worker(s)${who}, ${contention} contention: identical results, block after block`, async () => {
-        const ex = executor(workers, coordinator, splitFirst, share, steal);
+        const ex = executor(workers, coordinator, splitFirst, share, steal, lead);
         const state = new TestState();
         for (let k = 0n; k < 50n; k++) state.apply(new Map([[k, k * 7n + 1n]]));
         let blocks = 0;
@@ -353,6 +358,65 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       expect(out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0, split: { pieces: 16 } });
       expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
       expect(mergedWrites(out.results)).toEqual(runKvSerially(txs, state.values).writes);
+    });
+
+    it("splitLeadTxs: a piece's first txs go with its 'begin', the rest in a 'more' the worker takes when it gets to them; results exact", async () => {
+      const state = new TestState();
+      const txs = disjoint(60);
+      const expected = runKvSerially(txs, state.values);
+      for (const [workers, share, lead] of [
+        [1, 0.4, 1],
+        [2, 0, 3],
+        [2, 0, 40], // more than a piece: all in 'begin'
+      ] as const) {
+        const ex = kvExecutor({
+          workers,
+          minParallelTxs: 1,
+          adaptive: false,
+          splitFirst: true,
+          splitWorkersSteal: false,
+          splitCoordinatorShare: share,
+          splitLeadTxs: lead,
+        });
+        for (let round = 0; round < 3; round++) {
+          const out = await ex.run(null, txs, state);
+          expect(out.kind === 'parallel' && out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
+          if (out.kind !== 'parallel') return;
+          // Without a share (no tails taken), the workers run their whole pieces: beyond the lead, txs that came in a 'more'.
+          if (share === 0) expect(out.stats.split?.workerTxs).toEqual([30, 30]);
+          expect(out.results.map((r) => r.output)).toEqual(expected.results);
+          expect(mergedWrites(out.results)).toEqual(expected.writes);
+        }
+      }
+      for (const bad of [-1, 1.5, Number.NaN])
+        expect(() => kvExecutor({ workers: 1, splitLeadTxs: bad })).toThrow(/splitLeadTxs must be a non-negative integer/);
+    });
+
+    it("workerPayload: applied to the txs sent to workers only (the coordinator's share runs the txs as given); results exact", async () => {
+      let made = 0;
+      const ex = kvExecutor({
+        workers: 1,
+        minParallelTxs: 1,
+        adaptive: false,
+        splitFirst: true,
+        splitCoordinatorShare: 0.4,
+        splitLeadTxs: 2,
+        workerPayload: (tx) => (made++, kvWorkerPayload(tx)),
+      });
+      const state = new TestState();
+      const txs = disjoint(40);
+      const out = await ex.run(null, txs, state);
+      expect(out.kind === 'parallel' && out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
+      if (out.kind !== 'parallel') return;
+      expect(made).toBe(40 - 16); // the worker's piece: txs 16-39
+      expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+      // The Block-STM path sends every tx to every worker, as payloads.
+      made = 0;
+      const stm = kvExecutor({ workers: 2, minParallelTxs: 1, adaptive: false, workerPayload: (tx) => (made++, kvWorkerPayload(tx)) });
+      const again = await stm.run(null, txs, state);
+      expect(again.kind === 'parallel' && again.stats.split).toBeUndefined();
+      expect(made).toBe(40);
+      if (again.kind === 'parallel') expect(again.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     });
 
     it('refuses a bad splitPieceReports with the reason', () => {

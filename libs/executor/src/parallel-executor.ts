@@ -4,7 +4,16 @@ import { isDependencyAbort, type TxEngine, type TxOutputCodec, type TxPayloadCod
 import { claimTxs } from './claims';
 import { declaredDependencies, type DeclaredKeys, type DependencyGraph } from './declared-keys';
 import { MVMemory, RecordingView } from './mv-memory';
-import { decodeExecuted, executedTx, wireTxs, type ExecutedTx, type FromWorker, type ReplicaWrite, type ToWorker } from './protocol';
+import {
+  decodeExecuted,
+  executedTx,
+  wireTxs,
+  type ExecutedTx,
+  type FromWorker,
+  type ReplicaWrite,
+  type ToWorker,
+  type WireTxs,
+} from './protocol';
 import { ExecWorker, type HostHandler } from './worker-pool';
 import { isPromise, runInOrder, SerialNeeded } from './in-order';
 import { runSplitBlock } from './split-block';
@@ -62,6 +71,13 @@ export interface ParallelExecutorOptions {
   outputCodec?: TxOutputCodec;
   /** The engine module's `txPayloadCodec`, when it exports one (this thread then encodes the txs it sends with it; see TxPayloadCodec). */
   payloadCodec?: TxPayloadCodec;
+  /**
+   * What a block's tx (as `run` gets it) becomes on its way to a worker, when the VM has no
+   * `payloadCodec` (the worker gets its structured clone): applied only to the txs sent to
+   * workers, so the coordinator's own engine gets the txs as they are, and its share of a split
+   * block costs no payloads at all (EVM: a decoded tx's fields, ~2.6 µs a tx). Default: the tx itself.
+   */
+  workerPayload?: (tx: unknown) => unknown;
   /**
    * The coordinator (this thread) also executes tasks, with `localEngine`, between handling the
    * workers' reports: its own executions need no messages at all. Default false: on this 2-core
@@ -135,6 +151,15 @@ export interface ParallelExecutorOptions {
    */
   splitPieceReports?: number;
   /**
+   * A worker's split piece goes out in two messages: its first `splitLeadTxs` txs with its
+   * 'begin', the rest in a 'more' posted right after, which the worker takes off its port when
+   * it gets to them (default 0: the whole piece in 'begin'). The worker then starts once those
+   * few txs are serialised and deserialised, not its whole piece: pays where a tx's payload costs
+   * much to clone and the tx takes longer than the rest's cloning (EVM txs; see the EVM SPN's
+   * setting). Not used when workers take each other's tails (they load a piece from its 'begin').
+   */
+  splitLeadTxs?: number;
+  /**
    * A block whose declared keys chain its txs so that on average fewer than this many could run
    * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
    * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
@@ -158,6 +183,7 @@ export type ParallelTuning = Pick<
   | 'splitCoordinatorShare'
   | 'splitWorkersSteal'
   | 'splitPieceReports'
+  | 'splitLeadTxs'
   | 'maxSplitThreads'
   | 'adaptive'
   | 'probeEvery'
@@ -285,6 +311,7 @@ export class ParallelExecutor {
   readonly outputCodec: TxOutputCodec | undefined;
   /** @internal See ParallelExecutorOptions.payloadCodec. */
   readonly payloadCodec: TxPayloadCodec | undefined;
+  private readonly workerPayload: ((tx: unknown) => unknown) | undefined;
   private readonly minParallelTxs: number;
   private readonly maxTaskTxs: number;
   private readonly tasksPerWorker: number;
@@ -294,6 +321,8 @@ export class ParallelExecutor {
   private readonly splitCoordinatorShare: number;
   private readonly maxSplitThreads: number;
   private readonly splitPieceReports: number;
+  /** @internal See ParallelExecutorOptions.splitLeadTxs. */
+  readonly splitLeadTxs: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -316,6 +345,7 @@ export class ParallelExecutor {
   constructor(private readonly options: ParallelExecutorOptions) {
     this.outputCodec = options.outputCodec;
     this.payloadCodec = options.payloadCodec;
+    this.workerPayload = options.workerPayload;
     this.workerCount = options.workers ?? availableParallelism();
     if (!Number.isInteger(this.workerCount) || this.workerCount < 1)
       throw new Error(`workers must be a positive integer, got ${options.workers}`);
@@ -330,6 +360,9 @@ export class ParallelExecutor {
     if (!Number.isInteger(this.maxSplitThreads) || this.maxSplitThreads < 2)
       throw new Error(`maxSplitThreads must be an integer >= 2, got ${options.maxSplitThreads}`);
     this.splitPieceReports = options.splitPieceReports ?? DEFAULT_SPLIT_PIECE_REPORTS;
+    this.splitLeadTxs = options.splitLeadTxs ?? 0;
+    if (!Number.isInteger(this.splitLeadTxs) || this.splitLeadTxs < 0)
+      throw new Error(`splitLeadTxs must be a non-negative integer, got ${options.splitLeadTxs}`);
     if (!Number.isInteger(this.splitPieceReports) || this.splitPieceReports < 1 || this.splitPieceReports > 1_000)
       throw new Error(`splitPieceReports must be an integer from 1 to 1000, got ${options.splitPieceReports}`);
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
@@ -454,7 +487,7 @@ export class ParallelExecutor {
       type: 'begin',
       blockId,
       block,
-      txs: wireTxs(txs.slice(0, first), this.payloadCodec),
+      txs: this.wire(txs.slice(0, first)),
       total: n,
     } satisfies ToWorker);
     for (const w of this.workers) w.post({ type: 'encoded', bytes: begin });
@@ -495,6 +528,11 @@ export class ParallelExecutor {
     return this.finishBlock(outcome, probing);
   }
 
+  /** @internal Some of a block's txs as a 'begin' / 'more' message carries them to workers (see payloadCodec, workerPayload). */
+  wire(txs: unknown[]): WireTxs {
+    return wireTxs(this.payloadCodec === undefined && this.workerPayload ? txs.map(this.workerPayload) : txs, this.payloadCodec);
+  }
+
   /** @internal The crash test hook's plan, to the workers (after the block's 'begin'). */
   postCrashPlan(): void {
     const plan = this.takeCrashPlan();
@@ -512,7 +550,7 @@ export class ParallelExecutor {
   /** The block's txs from `first` on, to every worker, in pieces twice as big each time (each serialised once for all). */
   private sendRest(blockId: number, txs: readonly unknown[], first: number): void {
     for (let at = first, size = 2 * first; at < txs.length; at += size, size *= 2) {
-      const more = serialize({ type: 'more', blockId, txs: wireTxs(txs.slice(at, at + size), this.payloadCodec) } satisfies ToWorker);
+      const more = serialize({ type: 'more', blockId, txs: this.wire(txs.slice(at, at + size)) } satisfies ToWorker);
       for (const w of this.workers) w.post({ type: 'encoded', bytes: more });
     }
   }

@@ -16,7 +16,7 @@ import type { TxEngine, TxOutputCodec, TxResult } from './engine';
 import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
 import { MAX_PIECE_TX, mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
-import { decodeExecuted, wireTxs, type FromWorker, type ToWorker } from './protocol';
+import { decodeExecuted, type FromWorker, type ToWorker } from './protocol';
 import type { ExecWorker } from './worker-pool';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
@@ -125,12 +125,15 @@ export async function runSplitBlock(
   // Each worker raises this counter after each report (see PieceReporter in worker-main.ts).
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const crashPlan = exec.takeCrashPlan();
+  // With a lead (splitLeadTxs), a piece's first txs go with its 'begin' and the rest follow in a
+  // 'more' once every worker has its 'begin' and 'piece': the workers start that much sooner.
+  const lead = workersTake || exec.splitLeadTxs === 0 ? MAX_PIECE_TX : exec.splitLeadTxs;
   const begins = busy.map(({ w, start, end, cell }) => {
     const begin = {
       type: 'begin',
       blockId,
       block,
-      txs: wireTxs(txs.slice(start, end), exec.payloadCodec),
+      txs: exec.wire(txs.slice(start, Math.min(end, start + lead))),
       total: n,
       offset: start,
     } satisfies ToWorker;
@@ -141,6 +144,8 @@ export async function runSplitBlock(
     w.post({ type: 'piece', blockId, start, end, ...(cell ? { cell: cell.buffer } : {}), reports: reportsPerPiece, signal: signal.buffer });
     return bytes;
   });
+  for (const { w, start, end } of busy)
+    if (start + lead < end) w.post({ type: 'more', blockId, txs: exec.wire(txs.slice(start + lead, end)) });
   if (workersTake)
     busy.forEach(({ w }, j) => {
       w.tasks++;

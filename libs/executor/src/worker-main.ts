@@ -5,7 +5,7 @@
  * moment it starts; updates arriving meanwhile apply after it).
  */
 import { deserialize } from 'node:v8';
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   isDependencyAbort,
   type EngineHost,
@@ -223,7 +223,17 @@ async function runStraight(
   // Reads of an earlier part's writes are not committed reads: the parts are adjacent, in block order.
   const close = (at: number) => {
     const now = performance.now();
-    reporter.reports.push({ start: partStart, end: at, committedReads, loopMs: now - began, ...(taken ? { taken: true as const } : {}) });
+    reporter.reports.push({
+      start: partStart,
+      end: at,
+      committedReads,
+      loopMs: now - began,
+      ...(taken ? { taken: true as const } : {}),
+      abs0: performance.timeOrigin + began,
+      abs1: performance.timeOrigin + now,
+      beginAt: (globalThis as any).__beginAt,
+      beganAt: (globalThis as any).__beganAt,
+    } as any);
     partStart = at;
     committedReads = [];
     began = now;
@@ -235,6 +245,10 @@ async function runStraight(
     if (tx - partStart >= every) {
       close(tx);
       reporter.flush(true);
+    }
+    if (tx >= blockTxs.length && !takeMoreTxs(tx)) {
+      failed = `tx ${tx} of block ${blockId} never arrived (its 'more' message)`;
+      break;
     }
     crashIfPlanned(tx);
     try {
@@ -256,6 +270,30 @@ async function runStraight(
   return failed === undefined ? { end: tx } : { end: tx, failed };
 }
 const NO_READS: bigint[] = [];
+
+/** How long a piece waits for the 'more' holding its next txs (the coordinator posts it right after the piece). */
+const MORE_WAIT_MS = 10_000;
+
+/**
+ * The block's txs up to `tx`, taken off the port now (a split piece's 'more', see
+ * ParallelExecutorOptions.splitLeadTxs): other messages that come first are handled or queued as
+ * they would be. False when they did not arrive in time.
+ */
+function takeMoreTxs(tx: number): boolean {
+  const deadline = performance.now() + MORE_WAIT_MS;
+  while (tx >= blockTxs.length) {
+    const got = receiveMessageOnPort(port);
+    if (got === undefined) {
+      if (performance.now() > deadline) return false;
+      continue;
+    }
+    let msg = got.message as ToWorker;
+    if (msg.type === 'encoded') msg = deserialize(msg.bytes) as ToWorker;
+    if (msg.type === 'more' && msg.blockId === blockId) for (const t of txsFromWire(msg.txs, payloadCodec)) blockTxs.push(t);
+    else accept(msg);
+  }
+  return true;
+}
 
 /** `txs` as the block's txs from index `offset` on (the array has holes below it). */
 function placedAt(offset: number, txs: readonly unknown[]): unknown[] {
@@ -317,6 +355,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (msg.payload !== undefined) engine.committed?.(msg.payload);
       return;
     case 'begin': {
+      (globalThis as any).__beginAt = performance.timeOrigin + performance.now();
       blockId = msg.blockId;
       crashPlan = undefined; // a crash plan holds for one block
       const txs = txsFromWire(msg.txs, payloadCodec);
@@ -324,6 +363,7 @@ async function handle(msg: ToWorker): Promise<void> {
       txCount = msg.total;
       mv.clear();
       await engine.beginBlock(msg.block, blockTxs);
+      (globalThis as any).__beganAt = performance.timeOrigin + performance.now();
       return;
     }
     case 'more':
@@ -384,7 +424,8 @@ async function drain(): Promise<void> {
   }
 }
 
-port.on('message', (msg: ToWorker) => {
+/** A message from the coordinator: a host reply is answered at once, the rest queued in order. */
+function accept(msg: ToWorker): void {
   if (msg.type === 'host-reply') {
     const waiter = pendingReplies.get(msg.id);
     pendingReplies.delete(msg.id);
@@ -393,6 +434,11 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   queue.push(msg.type === 'encoded' ? (deserialize(msg.bytes) as ToWorker) : msg);
+}
+
+port.on('message', (msg: ToWorker) => {
+  accept(msg);
+  if (msg.type === 'host-reply') return;
   void drain().catch((err: unknown) => {
     // A failure outside a task (beginBlock, committed) is fatal for this worker: the coordinator sees it exit.
     process.stderr.write(`execution worker: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -52,12 +52,19 @@ export interface KvOutput {
   reverted: boolean;
 }
 
+/** A KvTx as the tests' `workerPayload` sends it to workers (KvEngine takes either form). */
+export interface KvWorkerPayload {
+  kv: KvTx;
+}
+
+export const kvWorkerPayload = (tx: unknown): KvWorkerPayload => ({ kv: tx as KvTx });
+
 export class KvEngine implements TxEngine {
-  private txs: readonly KvTx[] = [];
+  private txs: readonly (KvTx | KvWorkerPayload)[] = [];
   private shared = new Set<string>();
 
   beginBlock(_block: unknown, txs: readonly unknown[]): void {
-    this.txs = txs as KvTx[];
+    this.txs = txs as (KvTx | KvWorkerPayload)[];
     this.shared = new Set();
   }
 
@@ -66,7 +73,8 @@ export class KvEngine implements TxEngine {
   }
 
   executeTx(index: number, view: TxStateView): TxResult {
-    const tx = this.txs[index];
+    const input = this.txs[index];
+    const tx = 'kv' in input ? input.kv : input;
     let acc = BigInt(index);
     let sum = 0n;
     for (const key of tx.reads) {
