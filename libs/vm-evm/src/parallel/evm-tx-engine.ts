@@ -231,6 +231,16 @@ export function evmTxPayload(decoded: TypedTransaction | DecodedEvmTx, raw?: Uin
   return payload;
 }
 
+/** A decoded tx, not a payload (a payload is plain data: no methods). */
+function isDecodedTx(input: EvmTxInput): input is TypedTransaction {
+  return typeof (input as TypedTransaction).serialize === 'function';
+}
+
+/** A block tx's payload for a worker (ParallelExecutorOptions.workerPayload): a decoded tx's (see evmTxPayload), a payload as it is. */
+export function evmWorkerPayload(input: unknown): EvmTxPayload {
+  return isDecodedTx(input as EvmTxInput) ? evmTxPayload(input as TypedTransaction) : (input as EvmTxPayload);
+}
+
 /**
  * The decoded tx each payload was made from, in the thread that made it: an engine in that
  * thread (the coordinator's own share of a block) runs it as it is instead of rebuilding it from
@@ -386,9 +396,15 @@ class TxStateManager extends SpnStateManager {
   }
 }
 
+/**
+ * A block's tx as the engine takes it: a payload (what a worker gets), or, in the thread that
+ * decoded it, the decoded tx itself (the coordinator's own share runs it as it is).
+ */
+export type EvmTxInput = EvmTxPayload | TypedTransaction;
+
 interface BlockState {
   input: EvmBlockInput;
-  payloads: readonly EvmTxPayload[];
+  payloads: readonly EvmTxInput[];
   decoded: (TypedTransaction | undefined)[];
   run: EvmBlockRun;
 }
@@ -447,7 +463,7 @@ export class EvmTxEngine implements TxEngine {
       watchTopLevelCall(run.vm.evm, sm);
       this.vm = run.vm;
     }
-    this.block = { input, payloads: txs as readonly EvmTxPayload[], decoded: new Array(txs.length), run };
+    this.block = { input, payloads: txs as readonly EvmTxInput[], decoded: new Array(txs.length), run };
   }
 
   async executeTx(index: number, view: TxStateView): Promise<TxResult> {
@@ -494,11 +510,11 @@ export class EvmTxEngine implements TxEngine {
   private tx(block: BlockState, index: number): TypedTransaction {
     let tx = block.decoded[index];
     if (tx !== undefined) return tx;
-    const payload = block.payloads[index];
-    if (payload === undefined) throw new EvmHostError(`tx ${index} is not in this block (${block.payloads.length} txs)`);
+    const input = block.payloads[index];
+    if (input === undefined) throw new EvmHostError(`tx ${index} is not in this block (${block.payloads.length} txs)`);
     // Decoded in this thread for this chain (by EvmEngine.decodeRawTx: frozen, its sender cached):
-    // run it as runBlock would.
-    const own = decodedTxOf.get(payload);
+    // run it as runBlock would. Otherwise it is rebuilt from its payload.
+    const own = isDecodedTx(input) ? input : decodedTxOf.get(input);
     if (
       own !== undefined &&
       Object.isFrozen(own) &&
@@ -506,6 +522,7 @@ export class EvmTxEngine implements TxEngine {
       own.common.hardfork() === this.engine.hardfork
     )
       return (block.decoded[index] = own);
+    const payload = isDecodedTx(input) ? evmTxPayload(input) : input;
     if (payload.fields !== undefined) tx = rebuildTx(payload.fields, this.txCommon);
     else if (payload.raw !== undefined)
       try {
