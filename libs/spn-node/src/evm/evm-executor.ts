@@ -69,7 +69,9 @@ export const EVM_COORDINATOR_SHARE = 0.4;
  * Txs of the worker's split piece that go with its 'begin' (ParallelExecutorOptions.splitLeadTxs),
  * the rest following in a 'more': 120 transfer payloads take ~0.4 ms to clone here and as long
  * to deserialise, against ~1 ms for the worker's first 4 transfers. Measured (200-tx ERC-20
- * blocks, medians of 120): the worker's first tx at 1.7 ms into the block against 2.4 ms.
+ * blocks, medians of 120 in one process): the worker's first tx at 1.7 ms into the block against
+ * 2.4 ms, and at 1.2 ms against 2.1 ms once only the worker's txs were made payloads
+ * (`workerPayload`). Wasm calls gained nothing from a lead (libs/executor/MEASUREMENTS.md).
  */
 export const EVM_SPLIT_LEAD_TXS = 4;
 
@@ -307,7 +309,7 @@ export class EvmExecutor implements BlockExecutor {
     const ran = await parallel.run(input, txs, state, undefined, () => declaredKeysOf(txs));
     if (ran) {
       try {
-        return assembleEvmBlock(input, txs, ran.results, state);
+        return assembleEvmBlock(input, txs, ran.results, state, undefined, ran.writes);
       } catch (err) {
         if (!isSerialExecutionRequired(err)) throw err;
         parallel.serial(`assembly: ${(err as Error).message}`);

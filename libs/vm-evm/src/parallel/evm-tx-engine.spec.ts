@@ -220,6 +220,10 @@ async function parallelDifferential(seed: number, o: RandomOptions): Promise<Rec
     if (ours !== undefined) {
       expectSameBlock(ours, serial, where);
       count(stats, 'assembled');
+      // The same from the writes merged beforehand, as the split pass hands them over (block order, last writer wins).
+      const merged = new Map<bigint, bigint>();
+      for (const r of results) for (const [k, v] of r.writes) merged.set(k, v);
+      expectSameBlock(assembleEvmBlock(input, txs, results, state, undefined, merged), serial, `${where} (merged writes)`);
       // No tx of an assembled block wrote the coinbase's account: only fee deltas did.
       for (const r of results) expect(r.serialOnly, where).toBeUndefined();
     }
