@@ -392,6 +392,25 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         expect(() => kvExecutor({ workers: 1, splitLeadTxs: bad })).toThrow(/splitLeadTxs must be a non-negative integer/);
     });
 
+    it("splitLeadTxs: a 'more' that arrived as an event while the engine awaited (a host reply) is found in the queue", async () => {
+      const ex = kvExecutor({
+        workers: 2,
+        minParallelTxs: 1,
+        adaptive: false,
+        splitFirst: true,
+        splitWorkersSteal: false,
+        splitLeadTxs: 2,
+      });
+      const state = new TestState();
+      // Each piece's first tx lets the worker's event loop run for 5 ms: its 'more' comes in as an event meanwhile.
+      const txs = disjoint(40).map((t, i) => (i % 20 === 0 ? { ...t, yieldsToEventLoop: true } : t));
+      const began = performance.now();
+      const out = await ex.run(null, txs, state);
+      expect(out.kind === 'parallel' && out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0, split: { workerTxs: [20, 20] } });
+      expect(performance.now() - began).toBeLessThan(5_000); // not the 10 s a lost 'more' would wait
+      if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
+    });
+
     it("workerPayload: applied to the txs sent to workers only (the coordinator's share runs the txs as given); results exact", async () => {
       let made = 0;
       const ex = kvExecutor({

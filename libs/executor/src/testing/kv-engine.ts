@@ -19,6 +19,8 @@ export interface KvTx {
   serialOnly?: boolean;
   /** Shares this value with the other engines (like deployed code); later txs add it to their writes if received. */
   share?: string;
+  /** Executes asynchronously, letting the event loop run first (as an engine waiting for a host reply does). */
+  yieldsToEventLoop?: boolean;
 }
 
 const P = (1n << 61n) - 1n;
@@ -38,7 +40,7 @@ export function runKvSerially(
   const view: TxStateView = { get: (k) => writes.get(k) ?? committed.get(k) ?? 0n };
   const results: KvOutput[] = [];
   txs.forEach((_, i) => {
-    const r = engine.executeTx(i, view);
+    const r = engine.executeNow(i, view);
     for (const [k, v] of r.writes) writes.set(k, v);
     if (r.shared !== undefined) engine.receive(r.shared);
     results.push(r.output as KvOutput);
@@ -72,7 +74,15 @@ export class KvEngine implements TxEngine {
     this.shared.add(String(shared));
   }
 
-  executeTx(index: number, view: TxStateView): TxResult {
+  executeTx(index: number, view: TxStateView): TxResult | Promise<TxResult> {
+    const input = this.txs[index];
+    const tx = 'kv' in input ? input.kv : input;
+    if (tx.yieldsToEventLoop) return new Promise((resolve) => setTimeout(() => resolve(this.executeNow(index, view)), 5));
+    return this.executeNow(index, view);
+  }
+
+  /** `executeTx` without yielding first (the serial reference). */
+  executeNow(index: number, view: TxStateView): TxResult {
     const input = this.txs[index];
     const tx = 'kv' in input ? input.kv : input;
     let acc = BigInt(index);
