@@ -227,7 +227,6 @@ export function evmTxPayload(decoded: TypedTransaction | DecodedEvmTx, raw?: Uin
   const { senderPubKey, hash } = tx.cache;
   if (senderPubKey !== undefined) payload.senderPublicKey = ownBytes(senderPubKey);
   if (hash !== undefined) payload.hash = ownBytes(hash);
-  decodedTxOf.set(payload, tx);
   return payload;
 }
 
@@ -240,14 +239,6 @@ function isDecodedTx(input: EvmTxInput): input is TypedTransaction {
 export function evmWorkerPayload(input: unknown): EvmTxPayload {
   return isDecodedTx(input as EvmTxInput) ? evmTxPayload(input as TypedTransaction) : (input as EvmTxPayload);
 }
-
-/**
- * The decoded tx each payload was made from, in the thread that made it: an engine in that
- * thread (the coordinator's own share of a block) runs it as it is instead of rebuilding it from
- * the payload (~3 µs a tx, a Common copy included). Other threads get the payload's clone, which
- * has no entry here.
- */
-const decodedTxOf = new WeakMap<EvmTxPayload, TypedTransaction>();
 
 /**
  * `bytes` in a buffer of its own size. postMessage copies a typed array's whole underlying
@@ -513,8 +504,9 @@ export class EvmTxEngine implements TxEngine {
     const input = block.payloads[index];
     if (input === undefined) throw new EvmHostError(`tx ${index} is not in this block (${block.payloads.length} txs)`);
     // Decoded in this thread for this chain (by EvmEngine.decodeRawTx: frozen, its sender cached):
-    // run it as runBlock would. Otherwise it is rebuilt from its payload.
-    const own = isDecodedTx(input) ? input : decodedTxOf.get(input);
+    // run it as runBlock would, instead of rebuilding it (~3 µs a tx, a Common copy included).
+    // Otherwise (a worker's payload) it is rebuilt from its payload.
+    const own = isDecodedTx(input) ? input : undefined;
     if (
       own !== undefined &&
       Object.isFrozen(own) &&
