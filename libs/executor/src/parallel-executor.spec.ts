@@ -411,6 +411,50 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
       if (out.kind === 'parallel') expect(out.results.map((r) => r.output)).toEqual(runKvSerially(txs, state.values).results);
     });
 
+    it('a worker watching its doorbell after a piece takes the next messages in order: commits, a split block, a Block-STM block, one after a pause; results exact', async () => {
+      const ex = kvExecutor({
+        workers: 2,
+        minParallelTxs: 1,
+        adaptive: false,
+        contentionBackoff: false,
+        splitFirst: true,
+        splitCoordinatorShare: 0.4,
+        workerWatchMs: 200, // longer than a block of this test takes in cold code
+      });
+      const state = new TestState();
+      // Each block reads what the one before wrote: a worker that took a block's messages before its
+      // committed writes (or without them) would read stale values.
+      const block = (round: number): KvTx[] =>
+        Array.from({ length: 30 }, (_, i) => ({
+          reads: [BigInt(2 * i + (round % 2))],
+          writes: [BigInt(2 * i + 1 - (round % 2))],
+          work: 500,
+        }));
+      for (let round = 0; round < 8; round++) {
+        // Rounds 3 and 6 come after a pause longer than the watch (the worker sleeps in its event
+        // loop again); round 5 conflicts on purpose (the next block then takes the Block-STM path).
+        if (round === 3 || round === 6) await new Promise((r) => setTimeout(r, 300));
+        // In round 5 the last tx also reads what the first one writes (another piece's write).
+        const txs =
+          round === 5
+            ? block(round).map((t, i) => (i === 29 ? { ...t, reads: [...t.reads, ...block(round)[0].writes] } : t))
+            : block(round);
+        const expected = runKvSerially(txs, state.values);
+        const out = await ex.run(null, txs, state);
+        expect(out.kind, out.kind === 'serial' ? out.reason : '').toBe('parallel');
+        if (out.kind !== 'parallel') return;
+        expect(out.results.map((r) => r.output)).toEqual(expected.results);
+        expect(mergedWrites(out.results)).toEqual(expected.writes);
+        if (round === 5) expect(out.stats).toMatchObject({ mode: 'parallel+serial-tail', split: { conflictAt: expect.any(Number) } });
+        if (round === 6) expect(out.stats.split).toBeUndefined(); // the block after a conflicted one
+        const before = state.version;
+        state.apply(expected.writes);
+        ex.committed(before, state.version, expected.writes);
+      }
+      for (const bad of [-1, 1_001, Number.NaN])
+        expect(() => kvExecutor({ workers: 1, workerWatchMs: bad })).toThrow(/workerWatchMs must be a number of ms from 0 to 1000/);
+    });
+
     it("workerPayload: applied to the txs sent to workers only (the coordinator's share runs the txs as given); results exact", async () => {
       let made = 0;
       const ex = kvExecutor({

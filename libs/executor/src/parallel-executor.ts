@@ -160,6 +160,14 @@ export interface ParallelExecutorOptions {
    */
   splitLeadTxs?: number;
   /**
+   * A worker that finished its part of a split block watches its doorbell (a counter of the
+   * messages posted to it) for this many ms before it sleeps in its event loop (default 1; 0:
+   * never): the next block's messages then start it at once, not ~40-90 µs later when the event
+   * loop has woken (its core idling meanwhile). Costs up to that much CPU per block when the next
+   * block does not follow at once.
+   */
+  workerWatchMs?: number;
+  /**
    * A block whose declared keys chain its txs so that on average fewer than this many could run
    * at once (txs / the longest chain of dependencies) runs serially (default 1.5; 0: never): e.g.
    * every tx declaring a write of one hot key. Speculating on such a block only re-executes, and
@@ -184,6 +192,7 @@ export type ParallelTuning = Pick<
   | 'splitWorkersSteal'
   | 'splitPieceReports'
   | 'splitLeadTxs'
+  | 'workerWatchMs'
   | 'maxSplitThreads'
   | 'adaptive'
   | 'probeEvery'
@@ -271,6 +280,14 @@ export const MAX_CONTENTION_BACKOFF = 64;
 /** Semi-space size (MB) of the workers (by default) and of the node's main thread. */
 export const SEMI_SPACE_MB = 64;
 
+/**
+ * Default `workerWatchMs`. Blocks that follow each other at once (a backlog, the benchmark) come
+ * within ~0.2-0.3 ms of the last one's end on a 2-core machine: 200-tx Wasm token transfer blocks
+ * took 0.91x-0.975x as long with the watches (the coordinator's for the last reports, see
+ * split-block.ts, and the workers'), medians of 40 alternating rounds in 3 processes (DESIGN.md).
+ */
+export const WORKER_WATCH_MS = 1;
+
 /** Default `workerYoungGenerationMb`: two semi-spaces and as much for large new objects. */
 export const WORKER_YOUNG_GENERATION_MB = 3 * SEMI_SPACE_MB;
 
@@ -323,6 +340,7 @@ export class ParallelExecutor {
   private readonly splitPieceReports: number;
   /** @internal See ParallelExecutorOptions.splitLeadTxs. */
   readonly splitLeadTxs: number;
+  private readonly workerWatchMs: number;
   private workers: ExecWorker[] = [];
   private nextWorkerId = 0;
   private blockId = 0;
@@ -363,6 +381,9 @@ export class ParallelExecutor {
     this.splitLeadTxs = options.splitLeadTxs ?? 0;
     if (!Number.isInteger(this.splitLeadTxs) || this.splitLeadTxs < 0)
       throw new Error(`splitLeadTxs must be a non-negative integer, got ${options.splitLeadTxs}`);
+    this.workerWatchMs = options.workerWatchMs ?? WORKER_WATCH_MS;
+    if (!(Number.isFinite(this.workerWatchMs) && this.workerWatchMs >= 0 && this.workerWatchMs <= 1_000))
+      throw new Error(`workerWatchMs must be a number of ms from 0 to 1000, got ${options.workerWatchMs}`);
     if (!Number.isInteger(this.splitPieceReports) || this.splitPieceReports < 1 || this.splitPieceReports > 1_000)
       throw new Error(`splitPieceReports must be an integer from 1 to 1000, got ${options.splitPieceReports}`);
     this.maxTaskTxs = options.maxTaskTxs ?? 32;
@@ -634,6 +655,7 @@ export class ParallelExecutor {
         },
         this.options.hostHandler,
         { maxYoungGenerationSizeMb: this.youngGenerationMb },
+        this.workerWatchMs,
       );
       this.workers.push(w);
     }

@@ -26,10 +26,17 @@ interface WorkerInit {
   engineOptions: unknown;
   /** Where split pieces' reports go (ExecWorker.receiveResults); other messages go to the parent port. */
   results?: MessagePort;
+  /** Counts the messages posted to this worker (ExecWorker.doorbell): see watchDoorbell. */
+  doorbell?: SharedArrayBuffer;
+  /** How long it watches the doorbell (ParallelExecutorOptions.workerWatchMs; 0: never). */
+  watchMs?: number;
 }
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
+const doorbell = init.doorbell === undefined || !init.watchMs ? undefined : new Int32Array(init.doorbell);
+/** Set when a split piece (or the tails taken) is done: the next message is likely the next block's, soon (see watchDoorbell). */
+let watchNext = false;
 const send = (msg: FromWorker) => port.postMessage(msg);
 
 const committed = new Map<bigint, bigint>();
@@ -123,6 +130,7 @@ async function runPiece(msg: Extract<ToWorker, { type: 'piece' }>): Promise<void
   const cell = msg.cell === undefined ? undefined : new PieceCell(msg.cell);
   const ran = await runStraight(msg.start, msg.end, reporter, cell, msg.reports);
   reporter.flush(false, ran.failed);
+  watchNext = true;
 }
 
 /**
@@ -150,6 +158,7 @@ async function stealTails(msg: Extract<ToWorker, { type: 'steal' }>): Promise<vo
     if (ran.failed !== undefined || ran.end < tail.end) return reporter.flush(false, ran.failed);
   }
   reporter.flush(false);
+  watchNext = true;
 }
 
 /**
@@ -409,7 +418,13 @@ async function drain(): Promise<void> {
         await handle(queue.shift()!);
         continue;
       }
-      if (claiming === undefined) break;
+      if (claiming === undefined) {
+        if (watchNext) {
+          watchNext = false;
+          if (watchDoorbell()) continue;
+        }
+        break;
+      }
       const claimed = await claimNext(claiming);
       if (claimed === 'wait') break; // the 'more' message with the next txs wakes this loop again
       if (claimed === 'drained') {
@@ -422,6 +437,31 @@ async function drain(): Promise<void> {
   } finally {
     draining = false;
   }
+}
+
+/**
+ * Watches the doorbell (without touching the port: the coordinator posts meanwhile) for up to
+ * `init.watchMs` (ParallelExecutorOptions.workerWatchMs); when it rings, or a message is already there, takes every message off the
+ * port now, in order, as the event loop would have (`accept`). True when it took any.
+ */
+function watchDoorbell(): boolean {
+  if (doorbell === undefined) return false;
+  // Read before looking at the port: a message posted after the look rings after this read.
+  const seen = Atomics.load(doorbell, 0);
+  if (takeFromPort()) return true;
+  const until = performance.now() + init.watchMs!;
+  for (let spins = 1; Atomics.load(doorbell, 0) === seen; spins++) if ((spins & 63) === 0 && performance.now() > until) return false;
+  return takeFromPort();
+}
+
+/** Every message waiting on the port, taken now (see `accept`); true when there was any. */
+function takeFromPort(): boolean {
+  let any = false;
+  for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
+    any = true;
+    accept(got.message as ToWorker);
+  }
+  return any;
 }
 
 /** A message from the coordinator: a host reply is answered at once, the rest queued in order. */

@@ -43,6 +43,12 @@ export class ExecWorker {
    */
   private readonly results: MessagePort;
   private readonly onMessage: (msg: FromWorker) => void;
+  /**
+   * Counts the messages posted to it (`post`): a worker that has just finished a split piece
+   * watches it for a moment instead of sleeping in its event loop (see watchDoorbell in
+   * worker-main.ts), so that the next block's messages start it without an event loop's wake-up.
+   */
+  readonly doorbell = new Int32Array(new SharedArrayBuffer(4));
 
   /** A task or a claim (of any block) is running or queued on it. */
   get busy(): boolean {
@@ -56,6 +62,8 @@ export class ExecWorker {
     events: WorkerEvents,
     private readonly hostHandler: HostHandler | undefined,
     resourceLimits?: ResourceLimits,
+    /** How long the worker watches its doorbell after its part of a split block (ParallelExecutorOptions.workerWatchMs). */
+    watchMs = 0,
   ) {
     const entry = workerModulePath(__dirname, 'worker-main');
     const ts = entry.endsWith('.ts') || engineModule.endsWith('.ts');
@@ -65,14 +73,14 @@ export class ExecWorker {
     this.thread = ts
       ? new Worker(TS_BOOTSTRAP, {
           eval: true,
-          workerData: { engineModule, engineOptions, entry, results: port2 },
+          workerData: { engineModule, engineOptions, entry, results: port2, doorbell: this.doorbell.buffer, watchMs },
           transferList: [port2],
           stdout: false,
           stderr: false,
           resourceLimits,
         })
       : new Worker(entry, {
-          workerData: { engineModule, engineOptions, results: port2 },
+          workerData: { engineModule, engineOptions, results: port2, doorbell: this.doorbell.buffer, watchMs },
           transferList: [port2],
           stdout: false,
           stderr: false,
@@ -108,7 +116,9 @@ export class ExecWorker {
   }
 
   post(msg: ToWorker): void {
-    if (this.alive) this.thread.postMessage(msg);
+    if (!this.alive) return;
+    this.thread.postMessage(msg);
+    Atomics.add(this.doorbell, 0, 1); // after the post: a worker that sees it ring finds the message on its port
   }
 
   /**
