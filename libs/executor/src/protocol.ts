@@ -3,7 +3,7 @@ import type { TxOutputCodec, TxPayloadCodec, TxResult } from './engine';
 /** Messages between the coordinator (main thread) and its execution workers. All structured-cloneable. */
 
 /** A block's txs on their way to a worker: as they are (cloned), or encoded by the VM's TxPayloadCodec. */
-export type WireTxs = unknown[] | { encoded: string };
+export type WireTxs = unknown[] | { encoded: unknown };
 
 /** `txs` for a 'begin' / 'more' message: encoded when the VM has a payload codec. */
 export function wireTxs(txs: unknown[], codec: TxPayloadCodec | undefined): WireTxs {

@@ -246,10 +246,11 @@ describe('Wasm TxEngine', () => {
       const decoded = txOutputCodec.decode(txOutputCodec.encode(outputs));
       expect(decoded).toStrictEqual(outputs);
       expect(decoded.map((o) => JSON.stringify(o))).toEqual(outputs.map((o) => JSON.stringify(o))); // fields in the same order, as stored
-      // The block's payloads reach the workers through the payload codec exactly as they were.
+      // The block's payloads reach the workers through the payload codec (and a structured clone) exactly as they were.
       const payloads = txs.map((tx) => wasmTxPayload(decodeWasmTx(tx)));
-      expect(txPayloadCodec.decode(txPayloadCodec.encode(payloads))).toStrictEqual(payloads);
-      expect(txPayloadCodec.decode(txPayloadCodec.encode(txs))).toStrictEqual(payloads); // from the mempool rows themselves
+      const wire = (list: readonly unknown[]) => structuredClone(txPayloadCodec.encode(list));
+      expect(txPayloadCodec.decode(wire(payloads))).toStrictEqual(payloads);
+      expect(txPayloadCodec.decode(wire(txs))).toStrictEqual(payloads); // from the mempool rows themselves
       expect(txs.map(wasmTxPayloadOf)).toStrictEqual(payloads); // a row read as decodeWasmTx reads it
       expectSameBlock(assembleWasmBlock(c.results), serial);
       expect(c.reads).toEqual(a.reads);
@@ -308,7 +309,7 @@ describe('Wasm TxEngine', () => {
     ];
     const payloads = rows.map((r) => wasmTxPayload(decodeWasmTx(r)));
     expect(rows.map(wasmTxPayloadOf)).toStrictEqual(payloads);
-    expect(txPayloadCodec.decode(txPayloadCodec.encode(rows))).toStrictEqual(payloads);
+    expect(txPayloadCodec.decode(structuredClone(txPayloadCodec.encode(rows)))).toStrictEqual(payloads);
     expect(payloads[0]).toEqual({
       kind: 'call',
       sender: rows[0].sender,
