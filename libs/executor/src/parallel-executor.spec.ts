@@ -455,6 +455,36 @@ describe('ParallelExecutor (Block-STM) against serial execution', () => {
         expect(() => kvExecutor({ workers: 1, workerWatchMs: bad })).toThrow(/workerWatchMs must be a number of ms from 0 to 1000/);
     });
 
+    it("splitStealFraction: the coordinator's tails are that share of what the worker's piece has left; results exact", async () => {
+      const state = new TestState();
+      const txs = disjoint(80).map((t) => ({ ...t, work: 20_000 }));
+      const expected = runKvSerially(txs, state.values);
+      for (const fraction of [1, 0.25, 0.05]) {
+        const ex = kvExecutor({
+          workers: 1,
+          minParallelTxs: 1,
+          adaptive: false,
+          splitFirst: true,
+          splitCoordinatorShare: 0.4,
+          splitStealFraction: fraction,
+        });
+        for (let round = 0; round < 2; round++) {
+          const out = await ex.run(null, txs, state);
+          expect(out.kind === 'parallel' && out.stats).toMatchObject({ mode: 'parallel', reexecutions: 0 });
+          if (out.kind !== 'parallel') return;
+          expect(out.results.map((r) => r.output)).toEqual(expected.results);
+          expect(mergedWrites(out.results)).toEqual(expected.writes);
+          // Every tx ran once: the worker's part and this thread's tails cover its piece.
+          const split = out.stats.split!;
+          expect(split.workerTxs.reduce((a, b) => a + b, 0) + split.stolen!).toBe(80 - 32);
+        }
+      }
+      for (const bad of [0, -0.5, 1.5, Number.NaN])
+        expect(() => kvExecutor({ workers: 1, splitStealFraction: bad })).toThrow(
+          /splitStealFraction must be a number above 0 and at most 1/,
+        );
+    });
+
     it("workerPayload: applied to the txs sent to workers only (the coordinator's share runs the txs as given); results exact", async () => {
       let made = 0;
       const ex = kvExecutor({

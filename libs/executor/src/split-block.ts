@@ -23,8 +23,9 @@ type Done = Extract<FromWorker, { type: 'done' }>;
 
 /**
  * Runs a block as a split first pass. `coordinatorShare`: the share this thread runs itself
- * first (then it takes tails of the workers' pieces); `workersSteal`: a worker that finishes its
- * piece takes tails of the others' (both through PieceCells, so every tx runs exactly once).
+ * first (then it takes tails of the workers' pieces, each `stealFraction` of what is left);
+ * `workersSteal`: a worker that finishes its piece takes tails of the others' (both through
+ * PieceCells, so every tx runs exactly once).
  */
 export async function runSplitBlock(
   exec: ParallelExecutor,
@@ -36,6 +37,7 @@ export async function runSplitBlock(
   coordinatorShare = 0,
   workersSteal = false,
   reportsPerPiece = 1,
+  stealFraction = STEAL_FRACTION,
 ): Promise<RunOutcome> {
   const n = txs.length;
   // This thread's piece is txs 0 .. own - 1 (none by default); the workers' pieces follow, equal in size.
@@ -166,7 +168,7 @@ export async function runSplitBlock(
       for (;;) {
         // The workers' reports so far, decoded (and checked) now: what is left of the block once they finish is less.
         for (const b of busy) b.w.receiveResults();
-        const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(STEAL_FRACTION) : undefined;
+        const tail = coordinatorTakes ? mostLeft(busy.map((b) => b.cell!))?.stealTail(stealFraction) : undefined;
         if (tail === undefined) break;
         const taken = await runSplitPiece(engine, state, tail.start, tail.end);
         local.push(taken);
