@@ -81,8 +81,8 @@ export type TxOutputCodec = TextListCodec;
  * 'begin' / 'more' message with `encode` into a value that clones cheaply (a text, a flat array
  * of strings), a worker decodes its clone with `decode`. Must give back payloads equal to those
  * encoded. Measured here: 120 Wasm call payloads took 123 µs to clone on the main thread and
- * 250 µs to deserialise in the worker, against 74 µs and 84 µs as JSON (and 43 µs and 43 µs as a
- * flat array of their strings, see the Wasm engine's codec).
+ * 250 µs to deserialise in the worker, against 74 µs and 84 µs as JSON (and a third less again
+ * both ways as a flat array of their strings, see the Wasm engine's codec).
  *
  * An engine module exports it as `txPayloadCodec` (its workers use it) and the VM passes the
  * same object as the executor's `payloadCodec` (the main thread encodes with it).

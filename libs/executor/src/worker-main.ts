@@ -441,8 +441,9 @@ async function drain(): Promise<void> {
 
 /**
  * Watches the doorbell (without touching the port: the coordinator posts meanwhile) for up to
- * `init.watchMs` (ParallelExecutorOptions.workerWatchMs); when it rings, or a message is already there, takes every message off the
- * port now, in order, as the event loop would have (`accept`). True when it took any.
+ * `init.watchMs` (ParallelExecutorOptions.workerWatchMs); when it rings, or a message is already
+ * there, takes every message off the port now, in order, as the event loop would have (`accept`).
+ * True when it took any.
  */
 function watchDoorbell(): boolean {
   if (doorbell === undefined) return false;
