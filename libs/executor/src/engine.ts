@@ -56,10 +56,13 @@ export interface TxEngine {
   committed?(payload: unknown): void;
 }
 
-/** A list of values as one text and back (`decode(encode(list))` equals `list`): the shape of both codecs below. */
-export interface TextListCodec {
-  encode(values: readonly unknown[]): string;
-  decode(encoded: string): unknown[];
+/**
+ * A list of values as one value that a structured clone copies cheaply (a text, a flat array of
+ * strings) and back: `decode` of a clone of `encode(list)` equals `list`. The shape of both codecs below.
+ */
+export interface ListCodec {
+  encode(values: readonly unknown[]): unknown;
+  decode(encoded: unknown): unknown[];
 }
 
 /**
@@ -73,7 +76,7 @@ export interface TextListCodec {
  * An engine module exports it as `txOutputCodec` (its workers use it) and the VM passes the same
  * object as the executor's `outputCodec` (the main thread decodes with it).
  */
-export type TxOutputCodec = TextListCodec;
+export type TxOutputCodec = ListCodec;
 
 /**
  * How a block's tx payloads (what the VM gives `beginBlock`) go from the main thread to the
@@ -87,11 +90,7 @@ export type TxOutputCodec = TextListCodec;
  * An engine module exports it as `txPayloadCodec` (its workers use it) and the VM passes the
  * same object as the executor's `payloadCodec` (the main thread encodes with it).
  */
-export interface TxPayloadCodec {
-  /** The txs as one structured-cloneable value. */
-  encode(txs: readonly unknown[]): unknown;
-  decode(encoded: unknown): unknown[];
-}
+export type TxPayloadCodec = ListCodec;
 
 /** How a worker-side engine asks the main thread for something it lacks (contract code, plugin code). */
 export interface EngineHost {

@@ -136,7 +136,7 @@ export interface ExecutedBatch {
   nums: bigint[];
   /** Per execution, its output; or, when the engine module has a TxOutputCodec, `encodedOutputs`. */
   outputs?: unknown[];
-  encodedOutputs?: string;
+  encodedOutputs?: unknown;
   /** Per execution, `shared` (absent when no execution of the task shared anything). */
   shared?: unknown[];
   /** `serialOnly` of the last execution (it ends the task). */

@@ -241,9 +241,9 @@ describe('Wasm TxEngine', () => {
       const merged = new Map<bigint, bigint>();
       for (const r of a.results) for (const [k, v] of r.writes) merged.set(k, v);
       expectSameBlock(assembleWasmBlock(a.results, merged), serial);
-      // The workers' receipts come back through the engine's output codec exactly as they were.
+      // The workers' receipts come back through the engine's output codec (and a structured clone) exactly as they were.
       const outputs = a.results.map((r) => r.output);
-      const decoded = txOutputCodec.decode(txOutputCodec.encode(outputs));
+      const decoded = txOutputCodec.decode(structuredClone(txOutputCodec.encode(outputs)));
       expect(decoded).toStrictEqual(outputs);
       expect(decoded.map((o) => JSON.stringify(o))).toEqual(outputs.map((o) => JSON.stringify(o))); // fields in the same order, as stored
       // The block's payloads reach the workers through the payload codec (and a structured clone) exactly as they were.

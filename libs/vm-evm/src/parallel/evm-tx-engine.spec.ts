@@ -195,7 +195,7 @@ async function parallelDifferential(seed: number, o: RandomOptions): Promise<Rec
     const results = await workers.run(input, payloads, state, { abortRate: o.abortRate, rnd, stats });
     // The workers' outputs come back through the engine's output codec exactly as they were (logs, blooms, deployments, refusals).
     const outputs = results.map((r) => r.output);
-    expect(txOutputCodec.decode(txOutputCodec.encode(outputs))).toStrictEqual(outputs);
+    expect(txOutputCodec.decode(structuredClone(txOutputCodec.encode(outputs)))).toStrictEqual(outputs);
     const serial = await engine.runBlock(input, txs, state, code);
     const where = `seed ${seed} block ${b}`;
 

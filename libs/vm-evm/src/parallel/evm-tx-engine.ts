@@ -108,7 +108,7 @@ export const txOutputCodec: TxOutputCodec = {
       ]),
     ),
   decode: (encoded) =>
-    (JSON.parse(encoded) as EncodedEvmOutput[]).map(([receipt, gasUsed, fee, invalid, deployments, bloom]) => {
+    (JSON.parse(encoded as string) as EncodedEvmOutput[]).map(([receipt, gasUsed, fee, invalid, deployments, bloom]) => {
       const o: EvmTxOutput = { receipt, gasUsed: BigInt(gasUsed), fee: BigInt(fee) };
       if (invalid !== 0) o.invalid = invalid;
       if (bloom === 1) o.bloom = new Uint8Array(Buffer.from(receipt.logsBloom.slice(2), 'hex'));
