@@ -261,9 +261,10 @@ export const createTxEngine: TxEngineFactory = (options, host) => new WasmTxEngi
  * events, then each event's name and data; a missing output (a deployment's, serial-only) is a
  * single 0. A structured clone copies the strings as they are. Measured here, 30 transfer receipts
  * with their message: 9.2-9.6 µs to build and serialise and ~9.5 µs to deserialise and rebuild,
- * against 15.2-17.2 and 13.2-13.6 µs as one JSON text of arrays (which took 14.9 and 11.1 µs, against 23.2
- * and 22.7 µs as objects and ~3 times that cloned as objects, in an earlier session). Rebuilt with
- * the fields in the order `SerialWasmExecutor` gives them (receipts are stored as their JSON text).
+ * against 15.2-17.2 and 13.2-13.6 µs as one JSON text of arrays (an earlier session: 14.9 and
+ * 11.1 µs as JSON arrays, 23.2 and 22.7 µs as JSON objects, ~3 times that cloned as objects).
+ * Rebuilt with the fields in the order `SerialWasmExecutor` gives them (receipts are stored as
+ * their JSON text).
  */
 export const txOutputCodec: TxOutputCodec = {
   encode: (outputs) => {
