@@ -17,6 +17,7 @@ import { runInOrder, runRange, SerialNeeded } from './in-order';
 import type { ParallelExecutor, RunOutcome, RunStats, SnapshotState } from './parallel-executor';
 import { MAX_PIECE_TX, mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
 import { decodeExecuted, type FromWorker, type ToWorker } from './protocol';
+import { watchCounter } from './watch';
 import type { ExecWorker } from './worker-pool';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
@@ -271,13 +272,9 @@ function awaitReportsHere(workers: readonly ExecWorker[], signal: Int32Array, do
     const seen = Atomics.load(signal, 0);
     for (const w of workers) w.receiveResults();
     if (done()) return;
-    const now = performance.now();
-    const left = deadline - now;
+    const left = deadline - performance.now();
     if (left <= 0) return;
-    const watchUntil = now + Math.min(left, REPORT_WATCH_MS);
-    let spins = 1;
-    while (Atomics.load(signal, 0) === seen && ((spins++ & 63) !== 0 || performance.now() < watchUntil));
-    if (Atomics.load(signal, 0) === seen) Atomics.wait(signal, 0, seen, deadline - performance.now());
+    if (!watchCounter(signal, seen, Math.min(left, REPORT_WATCH_MS))) Atomics.wait(signal, 0, seen, deadline - performance.now());
   }
 }
 

@@ -19,6 +19,7 @@ import { claimTxs } from './claims';
 import { isPromise } from './in-order';
 import { MVMemory, RecordingView } from './mv-memory';
 import { mostLeft, PieceCell, STEAL_FRACTION } from './piece-cell';
+import { watchCounter } from './watch';
 import { encodeExecuted, executedTx, txsFromWire, type ExecutedTx, type FromWorker, type PieceReport, type ToWorker } from './protocol';
 
 interface WorkerInit {
@@ -450,9 +451,7 @@ function watchDoorbell(): boolean {
   // Read before looking at the port: a message posted after the look rings after this read.
   const seen = Atomics.load(doorbell, 0);
   if (takeFromPort()) return true;
-  const until = performance.now() + init.watchMs!;
-  for (let spins = 1; Atomics.load(doorbell, 0) === seen; spins++) if ((spins & 63) === 0 && performance.now() > until) return false;
-  return takeFromPort();
+  return watchCounter(doorbell, seen, init.watchMs!) && takeFromPort();
 }
 
 /** Every message waiting on the port, taken now (see `accept`); true when there was any. */

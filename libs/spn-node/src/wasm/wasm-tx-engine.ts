@@ -316,15 +316,9 @@ export const txPayloadCodec: TxPayloadCodec = {
   encode: (txs) => {
     const wire: (string | number)[] = [];
     for (const tx of txs as readonly WasmTxInput[]) {
-      if (tx.kind === 'deploy') {
-        wire.push(0);
-      } else if ('body' in tx) {
-        const call = decodeCallFields(rowCall(tx));
-        wire.push(tx.sender, call.plugin, call.method, call.gasLimit.toString(), call.args.length, ...call.args);
-      } else {
-        const { sender, call } = tx as Extract<WasmTxPayload, { kind: 'call' }>;
-        wire.push(sender, call.plugin, call.method, call.gasLimit.toString(), call.args.length, ...call.args);
-      }
+      const t = wasmTxPayloadOf(tx);
+      if (t.kind === 'deploy') wire.push(0);
+      else wire.push(t.sender, t.call.plugin, t.call.method, t.call.gasLimit.toString(), t.call.args.length, ...t.call.args);
     }
     return wire;
   },
