@@ -378,14 +378,17 @@ export class EvmEngine {
    * before comes from the cache by its text, without turning it into bytes and back into text
    * first (measured: a block's 200 cached ERC-20 transfers in 0.15 ms against 0.5 ms that way,
    * with the executor's old format check). Throws InvalidInputError for text that is not `0x`
-   * and whole bytes of hex.
+   * and whole bytes of hex. The cache is looked up before the format check: every key in it is
+   * lowercase `0x` hex of whole bytes, checked when it was decoded.
    */
   decodeRawTxHex(hex: string): DecodedEvmTx {
+    const hit = this.txCacheSize > 0 ? this.txCache.get(hex) : undefined;
+    if (hit) return hit;
     const lower = LOWER_HEX.test(hex);
     if (hex.length % 2 !== 0 || !(lower || RAW_TX_HEX.test(hex)))
       throw new InvalidInputError('a raw transaction must be 0x-prefixed hex of whole bytes');
     const key = lower ? hex : hex.toLowerCase();
-    const cached = this.txCacheSize > 0 ? this.txCache.get(key) : undefined;
+    const cached = !lower && this.txCacheSize > 0 ? this.txCache.get(key) : undefined;
     if (cached) return cached;
     return this.decodeUncached(Buffer.from(key.slice(2), 'hex'), this.txCacheSize > 0 ? key : '');
   }
