@@ -88,7 +88,8 @@ export function assembleEvmBlock(
     cumulative += out.gasUsed;
     fees += out.fee;
     receipts.push({ ...out.receipt, cumulativeGasUsed: String(cumulative) });
-    if (out.bloom !== undefined) for (let b = 0; b < 256; b++) bloom[b] |= out.bloom[b];
+    const bits = out.bloomBits;
+    if (bits !== undefined) for (let j = 0; j < bits.length; j += 2) bloom[bits[j]] |= bits[j + 1];
     if (out.deployments) for (const [hi, lo, hash] of out.deployments) deployed.set(hi, [lo, hash]);
     const shared = result.shared as EvmTxShared | undefined;
     if (shared) for (const [hash, bytes] of shared.code) code.set(hash, bytes);
