@@ -191,6 +191,28 @@ describe('EvmEngine', () => {
     expect(chain.state.get(storageKeys(address, slot).hi)).toBe(0n);
   });
 
+  it('runs each block from the state it is given on the VM it keeps from the last block, also after a block that threw', async () => {
+    const chain = new Chain();
+    const address = await deployToken(chain);
+    const data = tokenIface.encodeFunctionData('transfer', [bob.address, 5n]);
+    const transfer = tx(alice, { nonce: chain.nonce(alice.address), to: address, data, gasLimit: 100_000n });
+    const block = chain.nextBlock();
+    const first = await engine.runBlock(block, [transfer], chain.state, chain.code);
+    expect(first.receipts[0].status).toBe('success');
+    // Not committed: the same block on the same state again gives the same result.
+    expect(await engine.runBlock(block, [transfer], chain.state, chain.code)).toEqual(first);
+    // Another engine, its code source missing the token's code at first: a block of a plain
+    // transfer, then the token block throws mid-tx (a host failure), and the next one on that
+    // source gives the same result as above.
+    const other = await EvmEngine.create({ chainId: CHAIN_ID });
+    const partial = new MapCode();
+    const plain = tx(bob, { nonce: chain.nonce(bob.address), to: carol.address, value: 1n, gasLimit: 21_000n });
+    expect((await other.runBlock(block, [plain], chain.state, partial)).receipts[0].status).toBe('success');
+    await expect(other.runBlock(block, [transfer], chain.state, partial)).rejects.toThrow(/code/i);
+    partial.add(chain.code.code);
+    expect(await other.runBlock(block, [transfer], chain.state, partial)).toEqual(first);
+  });
+
   it('reverts with the decoded reason, charges gas, bumps the nonce and changes no token state', async () => {
     const chain = new Chain();
     const address = await deployToken(chain, 10n);
