@@ -513,8 +513,9 @@ export class EvmEngine {
 
   /**
    * A VM over `sm` and the @ethereumjs block of `block`, for `runBlockTx`. `vm`: the VM of an
-   * earlier run over the same `sm` to reuse (creating one costs ~0.5-1 ms; a VM keeps nothing of
-   * a tx once runTx returned, and the caller resets `sm`), for callers that run one tx at a time.
+   * earlier run over the same `sm` to reuse (creating one costs ~0.35-1 ms; a VM keeps nothing of
+   * a tx once runTx returned, and the caller resets `sm`): `runBlock` block after block, and the
+   * parallel engines, which run one tx at a time.
    */
   async openBlock(block: EvmBlockInput, sm: SpnStateManager, vm?: VM): Promise<EvmBlockRun> {
     if (vm !== undefined && vm.stateManager !== sm) throw new EvmHostError('openBlock: the VM to reuse runs over another state manager');
