@@ -86,7 +86,12 @@ export class Devnet {
     let postgres: NodeProcess | undefined;
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
-      postgres = new NodeProcess('postgres', {}, { onLine: prefixed('postgres', options.onLine) }, [resolve(options.dataDir, 'pgdata')]);
+      // A process group of its own: a terminal's Ctrl-C (sent to its whole foreground group) would
+      // otherwise shut the server down at once, under the nodes still stopping (they log errors
+      // from the connections it closes). `stop()` stops it last; it stops itself if this process dies.
+      postgres = new NodeProcess('postgres', {}, { ...processOptions('postgres', options), ownProcessGroup: true }, [
+        resolve(options.dataDir, 'pgdata'),
+      ]);
       databaseUrl = await postgres.waitForOutput(/postgres ready at (\S+)/);
     }
     const tcpPort = options.mainnetTcpPort ?? (await findFreePort('127.0.0.1'));
@@ -152,7 +157,7 @@ function spawnMainnet(options: DevnetOptions, databaseUrl: string, tcpPort: numb
       LOG_LEVEL: options.logLevel ?? 'log',
       ...options.mainnetEnv,
     },
-    { onLine: prefixed('mainnet', options.onLine) },
+    processOptions('mainnet', options),
   );
 }
 
@@ -172,10 +177,11 @@ function spawnSpn(options: DevnetOptions, databaseUrl: string, tcpPort: number, 
       ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
       ...spec.env,
     },
-    { onLine: prefixed(spec.spnId, options.onLine) },
+    processOptions(spec.spnId, options),
   );
 }
 
-function prefixed(name: string, onLine: NodeProcessOptions['onLine']): NodeProcessOptions['onLine'] {
-  return onLine ? (line, stream) => onLine(`[${name}] ${line}`, stream) : undefined;
+function processOptions(name: string, options: DevnetOptions): NodeProcessOptions {
+  const onLine = options.onLine;
+  return { onLine: onLine ? (line, stream) => onLine(`[${name}] ${line}`, stream) : undefined };
 }

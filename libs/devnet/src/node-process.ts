@@ -45,6 +45,13 @@ export interface NodeProcessOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Keep the caller's environment (default: only PATH, so the caller's variables do not leak in). */
   inheritEnv?: boolean;
+  /**
+   * Run the app in a process group of its own (with what it starts, e.g. the postgres server of
+   * postgres-process), so that a terminal's Ctrl-C, which goes to every process of its foreground
+   * group, reaches only the caller, which then stops its children in its own order. Default off:
+   * the children then share the caller's fate when its group is signalled (test runners).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A built app running as a child process, with its output collected. */
@@ -65,6 +72,7 @@ export class NodeProcess {
       cwd: REPO_ROOT,
       env: { ...base, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup === true,
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       let partial = '';

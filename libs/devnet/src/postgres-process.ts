@@ -1,19 +1,27 @@
 // An embedded PostgreSQL as a process of its own: `node postgres-process.js <dataDir> [port]`.
-// Prints `postgres ready at <url>`, runs until SIGINT/SIGTERM, then stops the server cleanly.
+// Prints `postgres ready at <url>`, runs until SIGINT/SIGTERM or until the process that started
+// it is gone (it runs in a process group of its own, see Devnet.start), then stops the server cleanly.
 import { startEmbeddedPostgres } from '@mesh/persistence';
+
+/** How often it checks that the process that started it is still there (ms). */
+const PARENT_CHECK_MS = 500;
 
 async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);
   if (!dataDir) throw new Error('usage: postgres-process <dataDir> [port]');
+  const parent = process.ppid;
   const server = await startEmbeddedPostgres({ dataDir, port: port ? Number(port) : undefined });
   process.stdout.write(`postgres ready at ${server.url}\n`);
-  const keepAlive = setInterval(() => undefined, 60_000);
+  // Also keeps this process alive. A parent that died leaves this process to another one (init).
+  const watchParent = setInterval(() => {
+    if (process.ppid !== parent) void stop();
+  }, PARENT_CHECK_MS);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await server.stop();
-    clearInterval(keepAlive);
+    clearInterval(watchParent);
     process.stdout.write('postgres stopped\n');
   };
   process.on('SIGINT', stop);
