@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);
   if (!dataDir) throw new Error('usage: postgres-process <dataDir> [port]');
   const parent = process.ppid;
+  // Its output goes to the parent through pipes: once the parent is gone, a write must not end this process before the server stops.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const server = await startEmbeddedPostgres({ dataDir, port: port ? Number(port) : undefined });
   process.stdout.write(`postgres ready at ${server.url}\n`);
   // Also keeps this process alive. A parent that died leaves this process to another one (init).
