@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MAIN_THREAD_NODE_FLAGS } from '@mesh/executor';
+import { PARENT_PID_ENV } from './parent-pid';
 
 /** Root of the repository: the nearest folder above this file with a package-lock.json (works from src and dist). */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -22,6 +23,9 @@ export const BUILT_APPS = {
 
 export type AppName = keyof typeof BUILT_APPS;
 
+/** Preloaded into every app: it stops itself once the process that started it is gone (exit-with-parent.ts). */
+export const BUILT_EXIT_WITH_PARENT = 'dist/libs/devnet/src/exit-with-parent.js';
+
 /**
  * Node flags per app. An SPN's main thread runs blocks serially when the parallel executor does
  * not take them, with the semi-spaces its execution workers get (libs/executor
@@ -35,7 +39,7 @@ export const NODE_FLAGS: Record<AppName, readonly string[]> = {
 
 /** Fails with a clear message when the apps have not been built. */
 export function assertAppsBuilt(): void {
-  for (const entry of Object.values(BUILT_APPS)) {
+  for (const entry of [...Object.values(BUILT_APPS), BUILT_EXIT_WITH_PARENT]) {
     if (!existsSync(resolve(REPO_ROOT, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   }
 }
@@ -68,9 +72,10 @@ export class NodeProcess {
     args: string[] = [],
   ) {
     const base = options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '' };
-    this.child = spawn(process.execPath, [...NODE_FLAGS[app], BUILT_APPS[app], ...args], {
+    const preload = ['--require', resolve(REPO_ROOT, BUILT_EXIT_WITH_PARENT)];
+    this.child = spawn(process.execPath, [...NODE_FLAGS[app], ...preload, BUILT_APPS[app], ...args], {
       cwd: REPO_ROOT,
-      env: { ...base, NO_COLOR: '1', ...env },
+      env: { ...base, NO_COLOR: '1', ...env, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.ownProcessGroup === true,
     });

@@ -1,33 +1,29 @@
 // An embedded PostgreSQL as a process of its own: `node postgres-process.js <dataDir> [port]`.
-// Prints `postgres ready at <url>`, runs until SIGINT/SIGTERM or until the process that started
-// it is gone (it runs in a process group of its own, see Devnet.start), then stops the server cleanly.
+// Prints `postgres ready at <url>`, runs until SIGINT/SIGTERM, then stops the server cleanly. It
+// runs in a process group of its own (see Devnet.start); NodeProcess's preload
+// (exit-with-parent.ts) sends it SIGTERM once the process that started it is gone.
 import { startEmbeddedPostgres } from '@mesh/persistence';
-
-/** How often it checks that the process that started it is still there (ms). */
-const PARENT_CHECK_MS = 500;
 
 async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);
   if (!dataDir) throw new Error('usage: postgres-process <dataDir> [port]');
-  const parent = process.ppid;
-  // Its output goes to the parent through pipes: once the parent is gone, a write must not end this process before the server stops.
+  // Its output goes to the parent through pipes: should the parent be gone, a write must not end this process before the server stops.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  const server = await startEmbeddedPostgres({ dataDir, port: port ? Number(port) : undefined });
-  process.stdout.write(`postgres ready at ${server.url}\n`);
-  // Also keeps this process alive. A parent that died leaves this process to another one (init).
-  const watchParent = setInterval(() => {
-    if (process.ppid !== parent) void stop();
-  }, PARENT_CHECK_MS);
+  // The handlers come first: a stop asked for while the server starts waits for it, then stops it.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  const starting = startEmbeddedPostgres({ dataDir, port: port ? Number(port) : undefined });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await server.stop();
-    clearInterval(watchParent);
+    await (await starting).stop();
+    clearInterval(keepAlive);
     process.stdout.write('postgres stopped\n');
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const server = await starting;
+  if (!stopping) process.stdout.write(`postgres ready at ${server.url}\n`);
 }
 
 main().catch((err: unknown) => {
