@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,33 @@ describe('GET /health of the built apps', () => {
     expect(await node.exited).toEqual({ code: 1, signal: null });
     expect(node.stderr).toBe('Invalid configuration: PORT must be a port number (got "abc")\n');
   });
+
+  it.each<AppName>(['mainnet', 'spn'])(
+    '%s exits with code 1 when its port is taken, its last line naming the address and the settings',
+    async (app) => {
+      const taken = createServer();
+      await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        // An SPN needs the mainnet's port (it does not reach it before it listens); a mainnet may take any.
+        const mainnetTcpPort = app === 'spn' ? '7070' : '0';
+        const node = start(app, {
+          PORT: String(port),
+          MAINNET_TCP_PORT: mainnetTcpPort,
+          DATABASE_URL: testDb.url,
+          SPN_ID: 'spn-port-taken',
+        });
+
+        expect(await node.exited).toEqual({ code: 1, signal: null });
+        // Nest logs the failed listen itself first; what the app ends with is one line that says what to change.
+        expect(node.stderr.trimEnd().split('\n').at(-1)).toBe(
+          `cannot listen on 127.0.0.1:${port}: the address is already in use (see PORT, HOST)`,
+        );
+      } finally {
+        taken.close();
+      }
+    },
+  );
 
   it('without DATABASE_URL the mainnet runs an embedded Postgres and stops it on SIGTERM', async () => {
     const dataRoot = mkdtempSync(join(tmpdir(), 'mesh-e2e-'));

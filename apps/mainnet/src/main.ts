@@ -1,7 +1,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { ConfigError, MeshError } from '@mesh/core';
+import { ConfigError, listenError, MeshError } from '@mesh/core';
 import { mainnetTransportOptions } from '@mesh/transport';
 import { loadMainnetConfig } from './mainnet-config';
 import { MainnetModule } from './mainnet.module';
@@ -22,7 +22,9 @@ async function main(): Promise<void> {
         `mainnet transport cannot listen on ${where}: ${err.message || err.code} (see MAINNET_TCP_PORT, MAINNET_TCP_HOST)`,
       );
     });
-    await app.listen(config.port, config.host);
+    await app.listen(config.port, config.host).catch((err: unknown) => {
+      throw listenError(err, `${config.host}:${config.port}`, 'PORT, HOST');
+    });
   } catch (err) {
     await app.close();
     throw err;

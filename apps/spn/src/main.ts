@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { MeshError } from '@mesh/core';
+import { listenError, MeshError } from '@mesh/core';
 import { devGenesisAccounts, SpnNode, type EvmVm } from '@mesh/spn-node';
 import { configureSpnApp } from './app-setup';
 import { loadSpnConfig, type SpnConfig } from './spn-config';
@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   configureSpnApp(app, config);
   app.enableShutdownHooks();
   try {
-    await app.listen(config.port, config.host);
+    await app.listen(config.port, config.host).catch((err: unknown) => {
+      throw listenError(err, `${config.host}:${config.port}`, 'PORT, HOST');
+    });
   } catch (err) {
     await app.close();
     throw err;

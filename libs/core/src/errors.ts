@@ -27,6 +27,18 @@ export class ConfigError extends MeshError {
   }
 }
 
+/**
+ * A server that could not listen on its address (taken, or not allowed) as a ConfigError that
+ * names the address and the settings that choose it; other errors as they are.
+ */
+export function listenError(err: unknown, where: string, settings: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') return new ConfigError(`cannot listen on ${where}: the address is already in use (see ${settings})`);
+  if (code === 'EACCES') return new ConfigError(`cannot listen on ${where}: not allowed to use this port (see ${settings})`);
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`cannot listen on ${where}: no such address on this machine (see ${settings})`);
+  return err;
+}
+
 /** Something the caller referred to does not exist. Maps to HTTP 404. */
 export class NotFoundError extends MeshError {
   constructor(message: string, details?: Record<string, unknown>) {
