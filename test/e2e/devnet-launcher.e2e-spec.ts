@@ -7,27 +7,22 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { findFreePort } from '@mesh/persistence';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@mesh/devnet';
+import { inspectProcess } from '../../libs/persistence/src/embedded/process-info';
 import { assertAppsBuilt } from '../support/node-process';
 
-const REPO_ROOT = resolve(__dirname, '../..');
 const BANNER_END = 'Ctrl-C stops everything.';
 
-/** The pids of every process below `pid` (from /proc: parent pid is the 4th field of stat). */
+/** The pids of every process below `pid`. */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    const info = inspectProcess(Number(entry));
+    if (info.kind === 'running') children.set(info.parentPid, [...(children.get(info.parentPid) ?? []), Number(entry)]);
   }
   const out: number[] = [];
   const walk = (p: number) => {
@@ -40,14 +35,7 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = (pid: number) => inspectProcess(pid).kind === 'running';
 
 let dataRoot: string;
 
