@@ -5,7 +5,8 @@
  * Runs until Ctrl-C, then stops the SPNs, the mainnet and Postgres in order.
  *
  * Environment: MESH_DATA_DIR (default .mesh/devnet), DATABASE_URL, MAINNET_PORT (8080),
- * SPN_PORT (8081), EVM_SPN_PORT (8545), MAINNET_TCP_PORT (7070), LOG_LEVEL (log).
+ * SPN_PORT (8081), EVM_SPN_PORT (8545), MAINNET_TCP_PORT (7070), MAINNET_GRPC_PORT (7071),
+ * LOG_LEVEL (log).
  */
 import { resolve } from 'node:path';
 import { SpnClient } from '@mesh/client';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545) },
     ],
     mainnetTcpPort: Number(env.MAINNET_TCP_PORT || 7070),
+    mainnetGrpcPort: Number(env.MAINNET_GRPC_PORT || 7071),
     logLevel: env.LOG_LEVEL || 'log',
     onLine: (line) => process.stdout.write(`${line}\n`),
   });
@@ -57,7 +59,8 @@ async function main(): Promise<void> {
     '',
     '================ Rollup Mesh devnet ================',
     `mainnet      ${devnet.mainnetUrl}   (REST admin API; OpenAPI at ${devnet.mainnetUrl}/docs)`,
-    `mainnet tcp  127.0.0.1:${devnet.mainnetTcpPort}`,
+    `mainnet grpc 127.0.0.1:${devnet.mainnetGrpcPort}   (gRPC admin API, mesh.mainnet.v1.MainnetAdmin: libs/transport/proto)`,
+    `mainnet tcp  127.0.0.1:${devnet.mainnetTcpPort}   (SPN settlement transport)`,
     `wasm SPN     ${devnet.spnUrl}   (id ${devnet.spnId}, chain ${devnet.chainId}; POST /tx, GET /status)`,
     `EVM SPN      ${devnet.node('evm-1').url}   (id evm-1; Ethereum JSON-RPC at / and /rpc, chain id ${evmChainId}; GET /status)`,
     `database     ${devnet.postgres ? `embedded PostgreSQL, data in ${dataDir}/pgdata` : 'DATABASE_URL'}`,

@@ -58,7 +58,7 @@ interface Launcher {
 
 /** `npm start`'s launcher on free ports under `dataDir`, in a process group of its own (as a shell runs a foreground job). */
 async function launch(dataDir: string): Promise<Launcher> {
-  const ports = { MAINNET_PORT: 0, SPN_PORT: 0, EVM_SPN_PORT: 0, MAINNET_TCP_PORT: 0 };
+  const ports = { MAINNET_PORT: 0, SPN_PORT: 0, EVM_SPN_PORT: 0, MAINNET_TCP_PORT: 0, MAINNET_GRPC_PORT: 0 };
   for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await findFreePort('127.0.0.1');
   const env: NodeJS.ProcessEnv = { ...process.env, MESH_DATA_DIR: dataDir, NO_COLOR: '1', LOG_LEVEL: 'log' };
   delete env.DATABASE_URL;

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MainnetAdminClient } from '@mesh/transport';
 import { assertAppsBuilt, NodeProcess, type AppName } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -37,17 +38,29 @@ afterAll(async () => {
 
 describe('GET /health of the built apps', () => {
   it('mainnet and an SPN, started side by side on one database, report ok', async () => {
-    const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', DATABASE_URL: testDb.url });
+    const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', MAINNET_GRPC_PORT: '0', DATABASE_URL: testDb.url });
     const spn = start('spn', { PORT: '0', DATABASE_URL: testDb.url, SPN_ID: 'spn-e2e' });
     const [mainnetUrl, spnUrl] = await Promise.all([mainnet.listeningUrl(), spn.listeningUrl()]);
 
     expect(await health(mainnetUrl)).toEqual(HEALTHY);
     expect(await health(spnUrl)).toEqual(HEALTHY);
     expect(spn.stdout).toContain(`spn spn-e2e listening on ${spnUrl}`);
+
+    // The gRPC admin API, on the port the mainnet printed (MAINNET_GRPC_PORT=0: a free one).
+    const grpcAddress = /mainnet grpc admin listening on (\S+)/.exec(mainnet.stdout)?.[1];
+    expect(grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    const admin = new MainnetAdminClient(grpcAddress!, { timeoutMs: 10_000 });
+    try {
+      const blocks = await admin.listBlocks();
+      expect(blocks.items.at(-1)).toMatchObject({ number: 0, parentHash: '0x' + '00'.repeat(32) });
+      expect(blocks).toEqual(await (await fetch(`${mainnetUrl}/blocks`)).json());
+    } finally {
+      admin.close();
+    }
   });
 
   it.each<AppName>(['mainnet', 'spn'])('%s exits with code 1 on a bad PORT, naming it, without a stack trace', async (app) => {
-    const node = start(app, { PORT: 'abc', MAINNET_TCP_PORT: '0', DATABASE_URL: testDb.url });
+    const node = start(app, { PORT: 'abc', MAINNET_TCP_PORT: '0', MAINNET_GRPC_PORT: '0', DATABASE_URL: testDb.url });
 
     expect(await node.exited).toEqual({ code: 1, signal: null });
     expect(node.stderr).toBe('Invalid configuration: PORT must be a port number (got "abc")\n');
@@ -65,6 +78,7 @@ describe('GET /health of the built apps', () => {
         const node = start(app, {
           PORT: String(port),
           MAINNET_TCP_PORT: mainnetTcpPort,
+          MAINNET_GRPC_PORT: '0',
           DATABASE_URL: testDb.url,
           SPN_ID: 'spn-port-taken',
         });
@@ -80,11 +94,25 @@ describe('GET /health of the built apps', () => {
     },
   );
 
+  it('mainnet exits with code 1 when its gRPC port is taken, its last line naming the address and MAINNET_GRPC_PORT', async () => {
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const node = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', MAINNET_GRPC_PORT: String(port), DATABASE_URL: testDb.url });
+
+      expect(await node.exited).toEqual({ code: 1, signal: null });
+      expect(node.stderr).toBe(`cannot listen on 127.0.0.1:${port}: the address is already in use (see MAINNET_GRPC_PORT, HOST)\n`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('without DATABASE_URL the mainnet runs an embedded Postgres and stops it on SIGTERM', async () => {
     const dataRoot = mkdtempSync(join(tmpdir(), 'mesh-e2e-'));
     chmodSync(dataRoot, 0o755); // as root, Postgres runs as the `postgres` user, which must reach the data dir
     try {
-      const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', MESH_DATA_DIR: dataRoot });
+      const mainnet = start('mainnet', { PORT: '0', MAINNET_TCP_PORT: '0', MAINNET_GRPC_PORT: '0', MESH_DATA_DIR: dataRoot });
       expect(await health(await mainnet.listeningUrl())).toEqual(HEALTHY);
       const postmasterPidFile = join(dataRoot, 'mainnet/pgdata/postmaster.pid');
       const postgresPid = Number(readFileSync(postmasterPidFile, 'utf8').split('\n')[0]);

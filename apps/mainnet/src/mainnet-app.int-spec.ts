@@ -6,18 +6,27 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBatchHeader, chunksHash, txDataHash, type BatchHeader } from '@mesh/core';
-import { MainnetClient, MainnetRejectedError, mainnetTransportOptions } from '@mesh/transport';
+import { findFreePort } from '@mesh/persistence';
+import {
+  MainnetAdminClient,
+  mainnetAdminGrpcServerOptions,
+  MainnetClient,
+  MainnetRejectedError,
+  mainnetTransportOptions,
+  MainnetUnavailableError,
+} from '@mesh/transport';
 import { buildCircuitArtifacts, releaseCurve } from '@mesh/zk';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { loadMainnetConfig } from './mainnet-config';
 import { MainnetModule } from './mainnet.module';
 import { setupOpenApi } from './openapi';
 
-/** The mainnet app as main.ts wires it (HTTP + TCP microservice) on a test database. */
+/** The mainnet app as main.ts wires it (HTTP + TCP microservice + gRPC admin API) on a test database. */
 let testDb: TestDatabase;
 let app: INestApplication;
 let base: string;
 let client: MainnetClient;
+let admin: MainnetAdminClient;
 let verificationKey: Record<string, unknown>;
 const operator = Wallet.createRandom();
 const stranger = Wallet.createRandom();
@@ -62,15 +71,19 @@ beforeAll(async () => {
   app = await NestFactory.create(MainnetModule.forRoot(config), { logger: ['error'] });
   setupOpenApi(app);
   const microservice = app.connectMicroservice<MicroserviceOptions>(mainnetTransportOptions(config.transport));
+  const grpcAddress = `127.0.0.1:${await findFreePort('127.0.0.1')}`;
+  app.connectMicroservice<MicroserviceOptions>(mainnetAdminGrpcServerOptions(grpcAddress));
   await app.init();
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const tcpPort = (microservice.unwrap<Server>().address() as AddressInfo).port;
   client = new MainnetClient({ ...config.transport, port: tcpPort }, { timeoutMs: 10_000 });
+  admin = new MainnetAdminClient(grpcAddress, { timeoutMs: 10_000 });
 });
 
 afterAll(async () => {
+  admin?.close();
   await client?.close();
   await app?.close();
   await testDb?.drop();
@@ -195,5 +208,91 @@ describe('mainnet TCP transport (MainnetClient)', () => {
       expect.arrayContaining([expect.objectContaining({ kind: 'batch_settled', spnId: 'spn-app', batchNo: 1 })]),
     );
     expect((await http('GET', '/blocks/999999')).status).toBe(404);
+  });
+});
+
+describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
+  const rejected = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+  it('answers with the same records as REST, and refusals with their gRPC status and reason', async () => {
+    const rest = async (path: string) => (await http('GET', path)).body;
+    expect(await admin.getSpn('spn-app')).toEqual(await rest('/spns/spn-app'));
+    expect(await admin.listSpns()).toEqual(await rest('/spns'));
+    expect(await admin.listBatches('spn-app')).toEqual(await rest('/spns/spn-app/batches'));
+    const batch = await admin.getBatch('spn-app', 1);
+    expect(batch).toEqual(await rest('/spns/spn-app/batches/1'));
+    expect(batch).toMatchObject({ batchNo: 1, txData: [{ note: 'empty block' }], header: { spnId: 'spn-app', batchNo: 1 } });
+    const blocks = await admin.listBlocks({ limit: 2 });
+    expect(blocks).toEqual(await rest('/blocks?limit=2'));
+    expect(await admin.getBlock(0)).toEqual(await rest('/blocks/0'));
+    const settledIn = batch.mainnetBlock!;
+    expect((await admin.getBlock(settledIn)).events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'batch_settled', spnId: 'spn-app', batchNo: 1 })]),
+    );
+
+    const notFound = await rejected(admin.getSpn('nobody'));
+    expect(notFound).toBeInstanceOf(MainnetRejectedError);
+    expect(notFound).toMatchObject({ mainnetCode: 'NOT_FOUND', message: 'SPN "nobody" is not registered' });
+    expect(await rejected(admin.getBatch('spn-app', 2))).toMatchObject({
+      mainnetCode: 'NOT_FOUND',
+      message: 'SPN "spn-app" has no settled batch 2',
+    });
+    expect(await rejected(admin.getBlock(999_999))).toMatchObject({ mainnetCode: 'NOT_FOUND' });
+    expect(await rejected(admin.getSpn('Not_An_Id'))).toMatchObject({
+      mainnetCode: 'INVALID_INPUT',
+      message: 'spnId must be 1 to 32 characters a-z, 0-9 or -',
+    });
+    expect(await rejected(admin.getBatch('spn-app', 0))).toMatchObject({
+      mainnetCode: 'INVALID_INPUT',
+      message: 'batchNo must be a positive integer',
+    });
+    expect(await rejected(admin.listSpns({ limit: 101 }))).toMatchObject({
+      mainnetCode: 'INVALID_INPUT',
+      message: 'limit must be an integer from 1 to 100',
+    });
+  });
+
+  it('registers an SPN idempotently; a conflict or bad input is refused and stores nothing', async () => {
+    const spnsBefore = await admin.listSpns();
+    const blocksBefore = await admin.listBlocks({ limit: 100 });
+    expect(await admin.registerSpn(registration() as never)).toEqual(spnsBefore.items.find((s) => s.spnId === 'spn-app'));
+    const conflict = await rejected(admin.registerSpn({ ...registration(), endpoint: 'http://elsewhere:1' } as never));
+    expect(conflict).toMatchObject({ mainnetCode: 'SPN_CONFLICT', message: 'SPN "spn-app" is already registered with another endpoint' });
+    const badKey = await rejected(
+      admin.registerSpn({ ...registration(), spnId: 'spn-bad', verificationKey: { ...verificationKey, nPublic: 3 } } as never),
+    );
+    expect(badKey).toMatchObject({ mainnetCode: 'INVALID_INPUT', message: expect.stringMatching(/nPublic must be 4/) });
+    const badKind = await rejected(admin.registerSpn({ ...registration(), spnId: 'spn-bad', vmKind: 'jvm' } as never));
+    expect(badKind).toMatchObject({ mainnetCode: 'INVALID_INPUT', message: 'vmKind must be one of wasm, evm' });
+    expect(await admin.listSpns()).toEqual(spnsBefore);
+    const events = async () =>
+      (await Promise.all((await admin.listBlocks({ limit: 100 })).items.map((b) => admin.getBlock(b.number)))).flatMap((b) => b.events);
+    expect((await events()).filter((e) => e.spnId === 'spn-bad')).toEqual([]);
+    expect((await admin.listBlocks({ limit: 100 })).items.length).toBeGreaterThanOrEqual(blocksBefore.items.length);
+
+    const created = await admin.registerSpn({ ...registration(), spnId: 'spn-grpc' } as never);
+    expect(created).toMatchObject({
+      spnId: 'spn-grpc',
+      status: 'active',
+      lastBatchNo: 0,
+      lastBlock: null,
+      operator: operator.address.toLowerCase(),
+    });
+    expect((await http('GET', '/spns/spn-grpc')).body).toEqual({ ...created, verificationKey });
+  });
+
+  it('a mainnet that does not answer is MainnetUnavailableError', async () => {
+    const nowhere = new MainnetAdminClient(`127.0.0.1:${await findFreePort('127.0.0.1')}`, { timeoutMs: 2_000 });
+    try {
+      const err = await rejected(nowhere.listSpns());
+      expect(err).toBeInstanceOf(MainnetUnavailableError);
+      expect((err as Error).message).toMatch(/^mainnet gRPC admin 127\.0\.0\.1:\d+ listSpns: /);
+    } finally {
+      nowhere.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ describe('loadMainnetConfig', () => {
       chainId: 4242,
       transport: { kind: 'tcp', host: '127.0.0.1', port: 7070, natsUrl: 'nats://127.0.0.1:4222' },
       blockMs: 1000,
+      grpcPort: 7071,
     });
   });
 
@@ -28,6 +29,7 @@ describe('loadMainnetConfig', () => {
       MAINNET_TCP_PORT: '7171',
       NATS_URL: 'nats://nats.internal:4222',
       MAINNET_BLOCK_MS: '250',
+      MAINNET_GRPC_PORT: '0',
     };
 
     expect(loadMainnetConfig(env)).toEqual({
@@ -39,6 +41,7 @@ describe('loadMainnetConfig', () => {
       chainId: 31337,
       transport: { kind: 'nats', host: '10.0.0.5', port: 7171, natsUrl: 'nats://nats.internal:4222' },
       blockMs: 250,
+      grpcPort: 0,
     });
   });
 
@@ -63,6 +66,7 @@ describe('loadMainnetConfig', () => {
     ['MAINNET_TCP_HOST', 'no host', 'MAINNET_TCP_HOST must be a host name or IP address (got "no host")'],
     ['MAINNET_TRANSPORT', 'grpc', 'MAINNET_TRANSPORT must be one of tcp, nats (got "grpc")'],
     ['NATS_URL', 'http://x', 'NATS_URL must be a nats:// URL (got "http://x")'],
+    ['MAINNET_GRPC_PORT', '-1', 'MAINNET_GRPC_PORT must be a port number (got "-1")'],
     ['MAINNET_BLOCK_MS', '5', 'MAINNET_BLOCK_MS must be an integer number of milliseconds from 10 to 3600000 (got "5")'],
   ])('rejects a bad %s, naming it', (variable, value, problem) => {
     expect(() => loadMainnetConfig({ [variable]: value })).toThrow(

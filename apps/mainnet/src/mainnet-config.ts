@@ -1,6 +1,12 @@
 import Joi from 'joi';
 import { nodeEnvKeys, parseEnv, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
-import { mainnetTransportEnvKeys, toMainnetTransportConfig, type MainnetTransportConfig, type MainnetTransportEnv } from '@mesh/transport';
+import {
+  DEFAULT_MAINNET_GRPC_PORT,
+  mainnetTransportEnvKeys,
+  toMainnetTransportConfig,
+  type MainnetTransportConfig,
+  type MainnetTransportEnv,
+} from '@mesh/transport';
 
 export interface MainnetConfig extends NodeConfig {
   /** Chain id of the signing domain: batch headers signed for another chain do not verify. */
@@ -9,11 +15,14 @@ export interface MainnetConfig extends NodeConfig {
   transport: MainnetTransportConfig;
   /** Milliseconds between two mainnet blocks. */
   blockMs: number;
+  /** Port of the gRPC admin API (on HOST); 0: any free port. */
+  grpcPort: number;
 }
 
 interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
   CHAIN_ID: number;
   MAINNET_BLOCK_MS: number;
+  MAINNET_GRPC_PORT: number;
 }
 
 export const DEFAULT_CHAIN_ID = 4242;
@@ -35,6 +44,7 @@ const schema = Joi.object<MainnetEnv>({
     .empty('')
     .default(1000)
     .messages({ '*': '{#label} must be an integer number of milliseconds from 10 to 3600000' }),
+  MAINNET_GRPC_PORT: Joi.number().port().empty('').default(DEFAULT_MAINNET_GRPC_PORT).messages({ '*': '{#label} must be a port number' }),
 });
 
 /**
@@ -48,5 +58,6 @@ export function loadMainnetConfig(env: NodeJS.ProcessEnv): MainnetConfig {
     chainId: vars.CHAIN_ID,
     transport: toMainnetTransportConfig(vars, vars.HOST),
     blockMs: vars.MAINNET_BLOCK_MS,
+    grpcPort: vars.MAINNET_GRPC_PORT,
   };
 }

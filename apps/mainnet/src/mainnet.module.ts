@@ -16,6 +16,7 @@ import { BlocksController } from './blocks.controller';
 import { HealthController } from './health.controller';
 import { meshValidationPipe, MeshErrorFilter } from '@mesh/transport';
 import type { MainnetConfig } from './mainnet-config';
+import { MainnetAdminGrpcController } from './mainnet-admin.grpc-controller';
 import { MainnetMessagesController } from './mainnet-messages.controller';
 import { MAINNET, MAINNET_CONFIG } from './mainnet.tokens';
 import { SpnsController } from './spns.controller';
@@ -51,7 +52,7 @@ export class MainnetModule {
     return {
       module: MainnetModule,
       imports: [DatabaseModule.forRoot(nodeDatabaseOptions(config, 'mainnet')), TerminusModule],
-      controllers: [HealthController, SpnsController, BlocksController, MainnetMessagesController],
+      controllers: [HealthController, SpnsController, BlocksController, MainnetMessagesController, MainnetAdminGrpcController],
       providers: [
         { provide: MAINNET_CONFIG, useValue: config },
         { provide: MAINNET, useFactory: (db: DataSource) => createMainnet(db, { chainId: config.chainId }), inject: [DataSource] },

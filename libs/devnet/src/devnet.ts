@@ -22,6 +22,8 @@ export interface DevnetOptions {
   mainnetPort?: number;
   /** Mainnet microservice (TCP) port; a free one when unset. */
   mainnetTcpPort?: number;
+  /** Mainnet gRPC admin API port; a free one when unset. */
+  mainnetGrpcPort?: number;
   /** Mesh chain id (signing domain of Wasm txs and settlements). */
   chainId?: number;
   /** The SPNs; default one Wasm SPN `wasm-1`. */
@@ -54,6 +56,7 @@ export class Devnet {
     public mainnet: NodeProcess,
     public mainnetUrl: string,
     readonly mainnetTcpPort: number,
+    readonly mainnetGrpcPort: number,
     readonly spns: DevnetSpn[],
   ) {}
 
@@ -95,7 +98,8 @@ export class Devnet {
       databaseUrl = await postgres.waitForOutput(/postgres ready at (\S+)/);
     }
     const tcpPort = options.mainnetTcpPort ?? (await findFreePort('127.0.0.1'));
-    const mainnet = spawnMainnet(options, databaseUrl, tcpPort, options.mainnetPort ?? 0);
+    const grpcPort = options.mainnetGrpcPort ?? (await findFreePort('127.0.0.1'));
+    const mainnet = spawnMainnet(options, databaseUrl, { tcp: tcpPort, grpc: grpcPort, http: options.mainnetPort ?? 0 });
     const stopAll = async () => {
       await mainnet.stop();
       await postgres?.stop();
@@ -120,7 +124,7 @@ export class Devnet {
       await stopAll();
       throw err;
     }
-    return new Devnet(options, databaseUrl, postgres, mainnet, mainnetUrl, tcpPort, spns);
+    return new Devnet(options, databaseUrl, postgres, mainnet, mainnetUrl, tcpPort, grpcPort, spns);
   }
 
   /** Kills (SIGKILL, or stops) an SPN and starts it again on the same port. */
@@ -134,7 +138,11 @@ export class Devnet {
   /** Kills (SIGKILL, or stops) the mainnet and starts it again on the same ports. */
   async restartMainnet(how: 'kill' | 'stop' = 'kill'): Promise<void> {
     await (how === 'kill' ? this.mainnet.kill() : this.mainnet.stop());
-    this.mainnet = spawnMainnet(this.options, this.databaseUrl, this.mainnetTcpPort, Number(new URL(this.mainnetUrl).port));
+    this.mainnet = spawnMainnet(this.options, this.databaseUrl, {
+      tcp: this.mainnetTcpPort,
+      grpc: this.mainnetGrpcPort,
+      http: Number(new URL(this.mainnetUrl).port),
+    });
     this.mainnetUrl = await this.mainnet.listeningUrl();
   }
 
@@ -146,13 +154,14 @@ export class Devnet {
   }
 }
 
-function spawnMainnet(options: DevnetOptions, databaseUrl: string, tcpPort: number, port: number): NodeProcess {
+function spawnMainnet(options: DevnetOptions, databaseUrl: string, ports: { http: number; tcp: number; grpc: number }): NodeProcess {
   return new NodeProcess(
     'mainnet',
     {
-      PORT: String(port),
+      PORT: String(ports.http),
       DATABASE_URL: databaseUrl,
-      MAINNET_TCP_PORT: String(tcpPort),
+      MAINNET_TCP_PORT: String(ports.tcp),
+      MAINNET_GRPC_PORT: String(ports.grpc),
       CHAIN_ID: String(options.chainId ?? 4242),
       LOG_LEVEL: options.logLevel ?? 'log',
       ...options.mainnetEnv,

@@ -2,7 +2,17 @@ import { InvalidInputError, NotFoundError } from '@mesh/core';
 import type { DataSource } from 'typeorm';
 import { EVENT_COLUMNS, toLedgerEvent } from './ledger';
 import { SPN_COLUMNS, toSpnRecord, type SpnRow } from './spn-registry';
-import type { BatchRecord, BatchSummary, BlockRecord, BlockSummary, CursorPage, OffsetPage, SpnDetails, SpnRecord } from './types';
+import {
+  SPN_ID_PATTERN,
+  type BatchRecord,
+  type BatchSummary,
+  type BlockRecord,
+  type BlockSummary,
+  type CursorPage,
+  type OffsetPage,
+  type SpnDetails,
+  type SpnRecord,
+} from './types';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -32,6 +42,13 @@ function nonNegative(value: number | undefined, what: string): number | undefine
   if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
     throw new InvalidInputError(`${what} must be a non-negative integer`);
   return value;
+}
+
+/** An SPN id to look up: InvalidInputError when it cannot be one (REST checks it too; gRPC relies on this). */
+function spnIdOf(spnId: unknown): string {
+  if (typeof spnId !== 'string' || !SPN_ID_PATTERN.test(spnId))
+    throw new InvalidInputError('spnId must be 1 to 32 characters a-z, 0-9 or -');
+  return spnId;
 }
 
 interface BatchRow {
@@ -109,6 +126,7 @@ export class MainnetQueries {
 
   /** One SPN with its verification key; NotFoundError when unknown. */
   async getSpn(spnId: string): Promise<SpnDetails> {
+    spnIdOf(spnId);
     const rows: (SpnRow & { verification_key: Record<string, unknown> })[] = await this.db.query(
       `SELECT ${SPN_COLUMNS}, verification_key FROM mainnet_spn WHERE spn_id = $1`,
       [spnId],
@@ -132,6 +150,8 @@ export class MainnetQueries {
 
   /** One settled batch with its header, signature, chunks (statements, proofs, updates) and tx data. */
   async getBatch(spnId: string, batchNo: number): Promise<BatchRecord> {
+    spnIdOf(spnId);
+    if (!Number.isSafeInteger(batchNo) || batchNo < 1) throw new InvalidInputError('batchNo must be a positive integer');
     const rows: (BatchRow & { header: BatchRecord['header']; signature: string; chunks: BatchRecord['chunks']; tx_data: unknown[] })[] =
       await this.db.query(
         `SELECT ${BATCH_COLUMNS}, b.header, b.signature, b.chunks, b.tx_data FROM ${BATCH_FROM} WHERE b.spn_id = $1 AND b.batch_no = $2`,
@@ -159,6 +179,7 @@ export class MainnetQueries {
 
   /** One block with the events it finalized. */
   async getBlock(number: number): Promise<BlockRecord> {
+    nonNegative(number ?? Number.NaN, 'block number');
     const rows: BlockRow[] = await this.db.query(
       'SELECT number, parent_hash, hash, ts_ms, event_count FROM mainnet_block WHERE number = $1',
       [number],

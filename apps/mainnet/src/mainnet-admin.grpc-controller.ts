@@ -1,0 +1,87 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { GrpcMethod, RpcException } from '@nestjs/microservices';
+import { MeshError } from '@mesh/core';
+import type { Mainnet } from '@mesh/mainnet';
+import {
+  MAINNET_ADMIN_SERVICE,
+  toGrpcBatch,
+  toGrpcBatchPage,
+  toGrpcBlock,
+  toGrpcBlockPage,
+  toGrpcError,
+  toGrpcSpn,
+  toGrpcSpnDetails,
+  toGrpcSpnPage,
+  toRegisterSpnInput,
+  type GrpcGetBatchRequest,
+  type GrpcGetBlockRequest,
+  type GrpcGetSpnRequest,
+  type GrpcListBatchesRequest,
+  type GrpcListBlocksRequest,
+  type GrpcListSpnsRequest,
+  type GrpcRegisterSpnRequest,
+} from '@mesh/transport';
+import { MAINNET } from './mainnet.tokens';
+
+/**
+ * The gRPC admin API (libs/transport proto/mesh/mainnet/v1/admin.proto): the REST admin API's
+ * operations over the same libs/mainnet registry and queries, which check every input. Errors
+ * go back as gRPC status codes (libs/transport toGrpcError).
+ */
+@Controller()
+export class MainnetAdminGrpcController {
+  private readonly logger = new Logger('MainnetAdminGrpc');
+
+  constructor(@Inject(MAINNET) private readonly mainnet: Mainnet) {}
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'RegisterSpn')
+  registerSpn(req: GrpcRegisterSpnRequest) {
+    return this.answer('RegisterSpn', async () => toGrpcSpn(await this.mainnet.registry.register(toRegisterSpnInput(req))));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListSpns')
+  listSpns(req: GrpcListSpnsRequest) {
+    return this.answer('ListSpns', async () =>
+      toGrpcSpnPage(await this.mainnet.queries.listSpns({ limit: req.limit, offset: req.offset })),
+    );
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetSpn')
+  getSpn(req: GrpcGetSpnRequest) {
+    return this.answer('GetSpn', async () => toGrpcSpnDetails(await this.mainnet.queries.getSpn(req.spnId)));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListBatches')
+  listBatches(req: GrpcListBatchesRequest) {
+    return this.answer('ListBatches', async () =>
+      toGrpcBatchPage(await this.mainnet.queries.listBatches(req.spnId, { limit: req.limit, before: req.before })),
+    );
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetBatch')
+  getBatch(req: GrpcGetBatchRequest) {
+    return this.answer('GetBatch', async () => toGrpcBatch(await this.mainnet.queries.getBatch(req.spnId, req.batchNo)));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListBlocks')
+  listBlocks(req: GrpcListBlocksRequest) {
+    return this.answer('ListBlocks', async () =>
+      toGrpcBlockPage(await this.mainnet.queries.listBlocks({ limit: req.limit, before: req.before })),
+    );
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetBlock')
+  getBlock(req: GrpcGetBlockRequest) {
+    return this.answer('GetBlock', async () => toGrpcBlock(await this.mainnet.queries.getBlock(req.number)));
+  }
+
+  private async answer<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof MeshError) || err.code === 'DATABASE')
+        this.logger.error(`${method} failed: ${(err as Error)?.stack ?? String(err)}`);
+      throw new RpcException(toGrpcError(err));
+    }
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The mainnet's gRPC admin API (proto/mesh/mainnet/v1/admin.proto): where its proto is, how it
+ * is loaded (the same options on both sides), and the conversions between its messages and the
+ * records libs/mainnet returns. Free-form documents travel as JSON text (`*Json` fields).
+ */
+import { join } from 'node:path';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import { InvalidInputError, MeshError } from '@mesh/core';
+import type {
+  BatchRecord,
+  BatchSummary,
+  BlockRecord,
+  BlockSummary,
+  CursorPage,
+  LedgerEvent,
+  OffsetPage,
+  RegisterSpnInput,
+  SpnDetails,
+  SpnRecord,
+} from '@mesh/mainnet';
+
+/** The proto file (copied next to the compiled code by scripts/copy-assets.mjs). */
+export const MAINNET_ADMIN_PROTO = join(__dirname, '..', '..', 'proto', 'mesh', 'mainnet', 'v1', 'admin.proto');
+export const MAINNET_ADMIN_PACKAGE = 'mesh.mainnet.v1';
+export const MAINNET_ADMIN_SERVICE = 'MainnetAdmin';
+/** The gRPC admin port when MAINNET_GRPC_PORT is unset. */
+export const DEFAULT_MAINNET_GRPC_PORT = 7071;
+
+/**
+ * @grpc/proto-loader options of both sides: camelCase fields, 64-bit integers as JS numbers
+ * (every number here is below 2^53), proto3 defaults filled in, `optional` fields absent when unset.
+ */
+export const MAINNET_ADMIN_LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: false };
+
+/** Nest microservice options of the gRPC admin server (`app.connectMicroservice`), listening on `url` (host:port). */
+export function mainnetAdminGrpcServerOptions(url: string): { transport: Transport.GRPC } & GrpcOptions {
+  return {
+    transport: Transport.GRPC,
+    options: { package: MAINNET_ADMIN_PACKAGE, protoPath: MAINNET_ADMIN_PROTO, url, loader: MAINNET_ADMIN_LOADER_OPTIONS },
+  };
+}
+
+// The messages as @grpc/proto-loader presents them (MAINNET_ADMIN_LOADER_OPTIONS).
+export interface GrpcRegisterSpnRequest {
+  spnId: string;
+  vmKind: string;
+  profile: string;
+  verificationKeyJson: string;
+  operator: string;
+  endpoint: string;
+}
+export interface GrpcSpn {
+  spnId: string;
+  vmKind: string;
+  profile: string;
+  depth: number;
+  chunkSize: number;
+  operator: string;
+  endpoint: string;
+  status: string;
+  verificationKeyHash: string;
+  genesisRoot: string;
+  lastBatchNo: number;
+  lastRoot: string;
+  lastBlock?: number;
+  registeredAt: string;
+}
+export interface GrpcSpnDetails {
+  spn: GrpcSpn;
+  verificationKeyJson: string;
+}
+export interface GrpcListSpnsRequest {
+  limit?: number;
+  offset?: number;
+}
+export interface GrpcSpnPage {
+  items: GrpcSpn[];
+  nextOffset?: number;
+}
+export interface GrpcGetSpnRequest {
+  spnId: string;
+}
+export interface GrpcListBatchesRequest {
+  spnId: string;
+  limit?: number;
+  before?: number;
+}
+export interface GrpcBatchSummary extends Omit<BatchSummary, 'mainnetBlock'> {
+  mainnetBlock?: number;
+}
+export interface GrpcBatchPage {
+  items: GrpcBatchSummary[];
+  nextBefore?: number;
+}
+export interface GrpcGetBatchRequest {
+  spnId: string;
+  batchNo: number;
+}
+export interface GrpcBatch {
+  summary: GrpcBatchSummary;
+  headerJson: string;
+  signature: string;
+  chunksJson: string;
+  txDataJson: string;
+}
+export interface GrpcListBlocksRequest {
+  limit?: number;
+  before?: number;
+}
+export interface GrpcBlockPage {
+  items: BlockSummary[];
+  nextBefore?: number;
+}
+export interface GrpcGetBlockRequest {
+  number: number;
+}
+export interface GrpcLedgerEvent {
+  id: number;
+  kind: string;
+  spnId?: string;
+  batchNo?: number;
+  dataJson: string;
+}
+export interface GrpcBlock {
+  summary: BlockSummary;
+  events: GrpcLedgerEvent[];
+}
+
+/** null -> absent (an unset `optional` field). */
+const present = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+/** absent -> null. */
+const orNull = <T>(value: T | undefined): T | null => value ?? null;
+
+/** JSON text of a request field, parsed; InvalidInputError naming the field when it is not JSON. */
+export function parseJsonField(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError(`${field} must be JSON text`);
+  }
+}
+
+function parseJsonDocument(text: string, what: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`the mainnet answered with ${what} that is not JSON`);
+  }
+}
+
+export const toRegisterSpnInput = (req: GrpcRegisterSpnRequest): RegisterSpnInput => ({
+  spnId: req.spnId,
+  vmKind: req.vmKind as RegisterSpnInput['vmKind'],
+  profile: req.profile,
+  verificationKey: parseJsonField(req.verificationKeyJson, 'verification_key_json') as Record<string, unknown>,
+  operator: req.operator,
+  endpoint: req.endpoint,
+});
+
+export const fromRegisterSpnInput = (input: RegisterSpnInput): GrpcRegisterSpnRequest => ({
+  spnId: input.spnId,
+  vmKind: input.vmKind,
+  profile: input.profile,
+  verificationKeyJson: JSON.stringify(input.verificationKey),
+  operator: input.operator,
+  endpoint: input.endpoint,
+});
+
+export const toGrpcSpn = (spn: SpnRecord): GrpcSpn => ({ ...spn, lastBlock: present(spn.lastBlock) });
+export const fromGrpcSpn = (spn: GrpcSpn): SpnRecord => ({
+  ...spn,
+  status: spn.status as SpnRecord['status'],
+  vmKind: spn.vmKind as SpnRecord['vmKind'],
+  lastBlock: orNull(spn.lastBlock),
+});
+
+export const toGrpcSpnDetails = ({ verificationKey, ...spn }: SpnDetails): GrpcSpnDetails => ({
+  spn: toGrpcSpn(spn),
+  verificationKeyJson: JSON.stringify(verificationKey),
+});
+export const fromGrpcSpnDetails = (d: GrpcSpnDetails): SpnDetails => ({
+  ...fromGrpcSpn(d.spn),
+  verificationKey: parseJsonDocument(d.verificationKeyJson, 'a verification key'),
+});
+
+export const toGrpcSpnPage = (page: OffsetPage<SpnRecord>): GrpcSpnPage => ({
+  items: page.items.map(toGrpcSpn),
+  nextOffset: present(page.nextOffset),
+});
+export const fromGrpcSpnPage = (page: GrpcSpnPage): OffsetPage<SpnRecord> => ({
+  items: (page.items ?? []).map(fromGrpcSpn),
+  nextOffset: orNull(page.nextOffset),
+});
+
+export const toGrpcBatchSummary = (b: BatchSummary): GrpcBatchSummary => ({ ...b, mainnetBlock: present(b.mainnetBlock) });
+export const fromGrpcBatchSummary = (b: GrpcBatchSummary): BatchSummary => ({ ...b, mainnetBlock: orNull(b.mainnetBlock) });
+
+export const toGrpcBatchPage = (page: CursorPage<BatchSummary>): GrpcBatchPage => ({
+  items: page.items.map(toGrpcBatchSummary),
+  nextBefore: present(page.nextBefore),
+});
+export const fromGrpcBatchPage = (page: GrpcBatchPage): CursorPage<BatchSummary> => ({
+  items: (page.items ?? []).map(fromGrpcBatchSummary),
+  nextBefore: orNull(page.nextBefore),
+});
+
+export const toGrpcBatch = ({ header, signature, chunks, txData, ...summary }: BatchRecord): GrpcBatch => ({
+  summary: toGrpcBatchSummary(summary),
+  headerJson: JSON.stringify(header),
+  signature,
+  chunksJson: JSON.stringify(chunks),
+  txDataJson: JSON.stringify(txData),
+});
+export const fromGrpcBatch = (b: GrpcBatch): BatchRecord => ({
+  ...fromGrpcBatchSummary(b.summary),
+  header: parseJsonDocument(b.headerJson, 'a batch header'),
+  signature: b.signature,
+  chunks: parseJsonDocument(b.chunksJson, 'batch chunks'),
+  txData: parseJsonDocument(b.txDataJson, 'batch tx data'),
+});
+
+export const toGrpcBlockPage = (page: CursorPage<BlockSummary>): GrpcBlockPage => ({
+  items: page.items,
+  nextBefore: present(page.nextBefore),
+});
+export const fromGrpcBlockPage = (page: GrpcBlockPage): CursorPage<BlockSummary> => ({
+  items: page.items ?? [],
+  nextBefore: orNull(page.nextBefore),
+});
+
+const toGrpcEvent = (e: LedgerEvent): GrpcLedgerEvent => ({
+  id: e.id,
+  kind: e.kind,
+  spnId: present(e.spnId),
+  batchNo: present(e.batchNo),
+  dataJson: JSON.stringify(e.data),
+});
+const fromGrpcEvent = (e: GrpcLedgerEvent): LedgerEvent => ({
+  id: e.id,
+  kind: e.kind as LedgerEvent['kind'],
+  spnId: orNull(e.spnId),
+  batchNo: orNull(e.batchNo),
+  data: parseJsonDocument(e.dataJson, 'event data'),
+});
+
+export const toGrpcBlock = ({ events, ...summary }: BlockRecord): GrpcBlock => ({ summary, events: events.map(toGrpcEvent) });
+export const fromGrpcBlock = (b: GrpcBlock): BlockRecord => ({ ...b.summary, events: (b.events ?? []).map(fromGrpcEvent) });
+
+/** gRPC status of each MeshError code; anything else is INTERNAL. */
+export const GRPC_STATUS_OF_CODE: Record<string, GrpcStatus> = {
+  INVALID_INPUT: GrpcStatus.INVALID_ARGUMENT,
+  NOT_FOUND: GrpcStatus.NOT_FOUND,
+  SPN_CONFLICT: GrpcStatus.ALREADY_EXISTS,
+  SETTLEMENT_REJECTED: GrpcStatus.FAILED_PRECONDITION,
+  DATABASE: GrpcStatus.UNAVAILABLE,
+};
+
+/** Server side: the gRPC error (status code and reason) for an error a handler threw. */
+export function toGrpcError(err: unknown): { code: GrpcStatus; message: string } {
+  if (err instanceof MeshError) return { code: GRPC_STATUS_OF_CODE[err.code] ?? GrpcStatus.INTERNAL, message: err.message };
+  return { code: GrpcStatus.INTERNAL, message: `internal mainnet error: ${(err as Error)?.message ?? String(err)}` };
+}

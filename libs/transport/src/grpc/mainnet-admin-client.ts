@@ -1,0 +1,121 @@
+import { credentials, loadPackageDefinition, Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type {
+  BatchRecord,
+  BatchSummary,
+  BlockRecord,
+  BlockSummary,
+  CursorPage,
+  OffsetPage,
+  RegisterSpnInput,
+  SpnDetails,
+  SpnRecord,
+} from '@mesh/mainnet';
+import { MainnetRejectedError, MainnetUnavailableError } from '../errors';
+import {
+  fromGrpcBatch,
+  fromGrpcBatchPage,
+  fromGrpcBlock,
+  fromGrpcBlockPage,
+  fromGrpcSpn,
+  fromGrpcSpnDetails,
+  fromGrpcSpnPage,
+  fromRegisterSpnInput,
+  MAINNET_ADMIN_LOADER_OPTIONS,
+  MAINNET_ADMIN_PROTO,
+} from './admin-wire';
+
+/** The MeshError code behind each refusal status the mainnet sends (admin-wire GRPC_STATUS_OF_CODE). */
+const CODE_OF_STATUS: Partial<Record<GrpcStatus, string>> = {
+  [GrpcStatus.INVALID_ARGUMENT]: 'INVALID_INPUT',
+  [GrpcStatus.NOT_FOUND]: 'NOT_FOUND',
+  [GrpcStatus.ALREADY_EXISTS]: 'SPN_CONFLICT',
+  [GrpcStatus.FAILED_PRECONDITION]: 'SETTLEMENT_REJECTED',
+};
+
+type Unary = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (err: ServiceError | null, response: any) => void,
+) => void;
+
+let serviceConstructor: (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client) | undefined;
+
+function adminService() {
+  if (!serviceConstructor) {
+    const definition = loadPackageDefinition(loadSync(MAINNET_ADMIN_PROTO, MAINNET_ADMIN_LOADER_OPTIONS)) as any;
+    serviceConstructor = definition.mesh.mainnet.v1.MainnetAdmin;
+  }
+  return serviceConstructor!;
+}
+
+/**
+ * A typed client of the mainnet's gRPC admin API (`MAINNET_GRPC_PORT`, default 7071): the same
+ * operations and records as its REST admin API. A refusal (bad input, unknown SPN or block, a
+ * conflicting registration) is a MainnetRejectedError whose `mainnetCode` is the mainnet's
+ * (INVALID_INPUT, NOT_FOUND, SPN_CONFLICT); no connection, no answer within `timeoutMs` or a
+ * failure on the mainnet's side is a MainnetUnavailableError.
+ */
+export class MainnetAdminClient {
+  private readonly client: Client;
+  private readonly timeoutMs: number;
+
+  /** `address`: host:port of the mainnet's gRPC admin server. */
+  constructor(
+    readonly address: string,
+    { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+  ) {
+    this.client = new (adminService())(address, credentials.createInsecure());
+    this.timeoutMs = timeoutMs;
+  }
+
+  async registerSpn(input: RegisterSpnInput): Promise<SpnRecord> {
+    return fromGrpcSpn(await this.call('registerSpn', fromRegisterSpnInput(input)));
+  }
+
+  async listSpns(page: { limit?: number; offset?: number } = {}): Promise<OffsetPage<SpnRecord>> {
+    return fromGrpcSpnPage(await this.call('listSpns', page));
+  }
+
+  async getSpn(spnId: string): Promise<SpnDetails> {
+    return fromGrpcSpnDetails(await this.call('getSpn', { spnId }));
+  }
+
+  async listBatches(spnId: string, page: { limit?: number; before?: number } = {}): Promise<CursorPage<BatchSummary>> {
+    return fromGrpcBatchPage(await this.call('listBatches', { spnId, ...page }));
+  }
+
+  async getBatch(spnId: string, batchNo: number): Promise<BatchRecord> {
+    return fromGrpcBatch(await this.call('getBatch', { spnId, batchNo }));
+  }
+
+  async listBlocks(page: { limit?: number; before?: number } = {}): Promise<CursorPage<BlockSummary>> {
+    return fromGrpcBlockPage(await this.call('listBlocks', page));
+  }
+
+  async getBlock(number: number): Promise<BlockRecord> {
+    return fromGrpcBlock(await this.call('getBlock', { number }));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call(method: string, request: unknown): Promise<any> {
+    const unary = (this.client as unknown as Record<string, Unary>)[method].bind(this.client);
+    return new Promise((resolve, reject) => {
+      unary(request, new Metadata(), { deadline: new Date(Date.now() + this.timeoutMs) }, (err, response) => {
+        if (!err) return resolve(response);
+        const code = CODE_OF_STATUS[err.code];
+        reject(
+          code
+            ? new MainnetRejectedError(code, err.details)
+            : new MainnetUnavailableError(`mainnet gRPC admin ${this.address} ${method}: ${err.details || GrpcStatus[err.code]}`, {
+                grpcStatus: GrpcStatus[err.code],
+              }),
+        );
+      });
+    });
+  }
+}
