@@ -20,14 +20,24 @@ export interface WasmDevnetFixture {
 export const FAST_SPN_ENV = { BLOCK_TIME_MS: '200', MAX_BLOCK_TXS: '100', BATCH_BLOCKS: '4', BATCH_MAX_MS: '1500' };
 
 /** Mainnet + one Wasm SPN as separate processes on a fresh database of the test server, token deployed and funded. */
-export async function startWasmDevnet(funding = 1_000n, spnEnv: Record<string, string> = FAST_SPN_ENV): Promise<WasmDevnetFixture> {
+export async function startWasmDevnet(
+  funding = 1_000n,
+  spnEnv: Record<string, string> = FAST_SPN_ENV,
+  mainnetEnv: Record<string, string> = {},
+): Promise<WasmDevnetFixture> {
   assertAppsBuilt();
   const testDb = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'mesh-devnet-'));
   chmodSync(dataDir, 0o755);
   let devnet: Devnet | undefined;
   try {
-    devnet = await Devnet.start({ databaseUrl: testDb.url, dataDir, spnEnv, logLevel: 'log', mainnetEnv: { MAINNET_BLOCK_MS: '500' } });
+    devnet = await Devnet.start({
+      databaseUrl: testDb.url,
+      dataDir,
+      spnEnv,
+      logLevel: 'log',
+      mainnetEnv: { MAINNET_BLOCK_MS: '500', ...mainnetEnv },
+    });
     const accounts = devAccounts(6);
     const spn = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
     await setupDevToken(spn, accounts[0], accounts.slice(1), funding);

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadMainnetConfig(process.env);
   // grpc-js logs errors it also reports to its caller (e.g. a taken port); the app reports those itself.
   if (process.env.GRPC_VERBOSITY === undefined) setLogVerbosity(logVerbosity.NONE);
-  const transportOptions = mainnetTransportOptions(config.transport); // a ConfigError (e.g. NATS not installed) before anything starts
+  const transportOptions = mainnetTransportOptions(config.transport);
   const app = await NestFactory.create(MainnetModule.forRoot(config), { logger: [config.logLevel], abortOnError: false });
   app.enableShutdownHooks();
   setupOpenApi(app);
@@ -24,10 +24,11 @@ async function main(): Promise<void> {
   try {
     await app.init();
     await microservice.listen().catch((err: NodeJS.ErrnoException) => {
-      const where = config.transport.kind === 'tcp' ? `tcp ${config.transport.host}:${config.transport.port}` : config.transport.natsUrl;
-      throw new ConfigError(
-        `mainnet transport cannot listen on ${where}: ${err.message || err.code} (see MAINNET_TCP_PORT, MAINNET_TCP_HOST)`,
-      );
+      const [where, settings] =
+        config.transport.kind === 'tcp'
+          ? [`tcp ${config.transport.host}:${config.transport.port}`, 'MAINNET_TCP_PORT, MAINNET_TCP_HOST']
+          : [`NATS server ${config.transport.natsUrl}`, 'NATS_URL, MAINNET_TRANSPORT'];
+      throw new ConfigError(`mainnet transport cannot listen on ${where}: ${err.message || err.code} (see ${settings})`);
     });
     await grpc.listen().catch((err: Error) => {
       // grpc-js reports the socket's error code only inside its message.

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { ConfigError } from '@mesh/core';
 import { Transport, type NatsOptions, type TcpOptions } from '@nestjs/microservices';
 import Joi from 'joi';
 
@@ -19,9 +17,6 @@ export interface MainnetTransportConfig {
 
 export const DEFAULT_MAINNET_TCP_PORT = 7070;
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
-
-/** The npm package NestJS 12's NATS transport loads (the `nats` package of older Nest versions is not used). */
-export const NATS_PACKAGE = '@nats-io/transport-node';
 
 /** Environment variables of the mainnet transport, read the same way by the mainnet and by SPN nodes. */
 export interface MainnetTransportEnv {
@@ -56,33 +51,13 @@ export function toMainnetTransportConfig(env: MainnetTransportEnv, defaultHost =
 
 export type MainnetTransportOptions = ({ transport: Transport.TCP } & TcpOptions) | ({ transport: Transport.NATS } & NatsOptions);
 
-function packageInstalled(name: string): boolean {
-  try {
-    createRequire(__filename).resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * NestJS microservice options (server: `app.connectMicroservice`; client:
- * `ClientProxyFactory.create`) for the mainnet transport: TCP by default, NATS when configured.
- * NATS needs its client package, which this project does not install: without it this is a
- * ConfigError saying what to install (Nest itself would only log and exit the process).
+ * `ClientProxyFactory.create`) for the mainnet transport: TCP by default, NATS when configured
+ * (mainnets subscribe in one queue group, so several mainnet processes on one NATS server share
+ * the requests; the subjects are the MAINNET_PATTERNS, so one NATS server, or account, serves one mesh).
  */
-export function mainnetTransportOptions(
-  config: MainnetTransportConfig,
-  isInstalled: (name: string) => boolean = packageInstalled,
-): MainnetTransportOptions {
-  if (config.kind === 'nats') {
-    if (!isInstalled(NATS_PACKAGE)) {
-      throw new ConfigError(
-        `MAINNET_TRANSPORT=nats needs the NATS client package, which is not installed: run \`npm install ${NATS_PACKAGE}\` (the package NestJS 12's NATS transport loads), or use MAINNET_TRANSPORT=tcp`,
-        { variables: ['MAINNET_TRANSPORT'] },
-      );
-    }
-    return { transport: Transport.NATS, options: { servers: [config.natsUrl], queue: 'mainnet' } };
-  }
+export function mainnetTransportOptions(config: MainnetTransportConfig): MainnetTransportOptions {
+  if (config.kind === 'nats') return { transport: Transport.NATS, options: { servers: [config.natsUrl], queue: 'mainnet' } };
   return { transport: Transport.TCP, options: { host: config.host, port: config.port } };
 }
