@@ -40,7 +40,11 @@ type Unary = (
   callback: (err: ServiceError | null, response: any) => void,
 ) => void;
 
-let serviceConstructor: (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client) | undefined;
+let serviceConstructor:
+  (new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options: Record<string, number>) => Client) | undefined;
+
+/** Default `maxMessageBytes` of MainnetAdminClient. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 function adminService() {
   if (!serviceConstructor) {
@@ -61,12 +65,15 @@ export class MainnetAdminClient {
   private readonly client: Client;
   private readonly timeoutMs: number;
 
-  /** `address`: host:port of the mainnet's gRPC admin server. */
+  /**
+   * `address`: host:port of the mainnet's gRPC admin server. `maxMessageBytes`: the largest answer
+   * taken (gRPC's default is 4 MiB; a batch of many chunks with their proofs and tx data is more).
+   */
   constructor(
     readonly address: string,
-    { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+    { timeoutMs = 30_000, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES }: { timeoutMs?: number; maxMessageBytes?: number } = {},
   ) {
-    this.client = new (adminService())(address, credentials.createInsecure());
+    this.client = new (adminService())(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': maxMessageBytes });
     this.timeoutMs = timeoutMs;
   }
 
