@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import type { AddressInfo, Server } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -27,6 +30,7 @@ let app: INestApplication;
 let base: string;
 let client: MainnetClient;
 let admin: MainnetAdminClient;
+let grpcAddress: string;
 let verificationKey: Record<string, unknown>;
 const operator = Wallet.createRandom();
 const stranger = Wallet.createRandom();
@@ -71,7 +75,7 @@ beforeAll(async () => {
   app = await NestFactory.create(MainnetModule.forRoot(config), { logger: ['error'] });
   setupOpenApi(app);
   const microservice = app.connectMicroservice<MicroserviceOptions>(mainnetTransportOptions(config.transport));
-  const grpcAddress = `127.0.0.1:${await findFreePort('127.0.0.1')}`;
+  grpcAddress = `127.0.0.1:${await findFreePort('127.0.0.1')}`;
   app.connectMicroservice<MicroserviceOptions>(mainnetAdminGrpcServerOptions(grpcAddress));
   await app.init();
   await app.startAllMicroservices();
@@ -283,6 +287,31 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
       operator: operator.address.toLowerCase(),
     });
     expect((await http('GET', '/spns/spn-grpc')).body).toEqual({ ...created, verificationKey });
+  });
+
+  it('serves gRPC server reflection (as grpcurl uses it): the service is found without the proto file', async () => {
+    const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1/reflection.proto');
+    const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true, defaults: true, oneofs: true })) as any;
+    const reflection = new pkg.grpc.reflection.v1.ServerReflection(grpcAddress, credentials.createInsecure());
+    try {
+      const ask = (request: Record<string, unknown>) =>
+        new Promise<any>((resolve, reject) => {
+          const call = reflection.ServerReflectionInfo();
+          call.on('data', (answer: unknown) => {
+            resolve(answer);
+            call.end();
+          });
+          call.on('error', reject);
+          call.write(request);
+        });
+      const services = await ask({ list_services: '' });
+      expect(services.list_services_response.service.map((s: { name: string }) => s.name)).toContain('mesh.mainnet.v1.MainnetAdmin');
+      const file = await ask({ file_containing_symbol: 'mesh.mainnet.v1.MainnetAdmin' });
+      expect(file.file_descriptor_response.file_descriptor_proto.length).toBeGreaterThan(0);
+      expect(Buffer.from(file.file_descriptor_response.file_descriptor_proto[0]).toString('latin1')).toContain('RegisterSpn');
+    } finally {
+      reflection.close();
+    }
   });
 
   it('a mainnet that does not answer is MainnetUnavailableError', async () => {

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import { InvalidInputError, MeshError } from '@mesh/core';
 import type {
@@ -33,11 +34,21 @@ export const DEFAULT_MAINNET_GRPC_PORT = 7071;
  */
 export const MAINNET_ADMIN_LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: false };
 
-/** Nest microservice options of the gRPC admin server (`app.connectMicroservice`), listening on `url` (host:port). */
+/**
+ * Nest microservice options of the gRPC admin server (`app.connectMicroservice`), listening on
+ * `url` (host:port). It also serves gRPC server reflection (v1 and v1alpha), so tools such as
+ * grpcurl find the service without the proto file.
+ */
 export function mainnetAdminGrpcServerOptions(url: string): { transport: Transport.GRPC } & GrpcOptions {
   return {
     transport: Transport.GRPC,
-    options: { package: MAINNET_ADMIN_PACKAGE, protoPath: MAINNET_ADMIN_PROTO, url, loader: MAINNET_ADMIN_LOADER_OPTIONS },
+    options: {
+      package: MAINNET_ADMIN_PACKAGE,
+      protoPath: MAINNET_ADMIN_PROTO,
+      url,
+      loader: MAINNET_ADMIN_LOADER_OPTIONS,
+      onLoadPackageDefinition: (definition, server) => new ReflectionService(definition).addToServer(server),
+    },
   };
 }
 
