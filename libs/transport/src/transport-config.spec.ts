@@ -12,7 +12,7 @@ describe('mainnetTransportOptions', () => {
   it('gives NATS options (one queue group of mainnets) when configured', () => {
     expect(mainnetTransportOptions({ ...tcp, kind: 'nats' })).toEqual({
       transport: Transport.NATS,
-      options: { servers: ['nats://127.0.0.1:4222'], queue: 'mainnet' },
+      options: { servers: ['nats://127.0.0.1:4222'], queue: 'mainnet', maxReconnectAttempts: -1, reconnectTimeWait: 1000 },
     });
   });
 });
