@@ -262,7 +262,6 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
 
   it('registers an SPN idempotently; a conflict or bad input is refused and stores nothing', async () => {
     const spnsBefore = await admin.listSpns();
-    const blocksBefore = await admin.listBlocks({ limit: 100 });
     expect(await admin.registerSpn(registration() as never)).toEqual(spnsBefore.items.find((s) => s.spnId === 'spn-app'));
     const conflict = await rejected(admin.registerSpn({ ...registration(), endpoint: 'http://elsewhere:1' } as never));
     expect(conflict).toMatchObject({ mainnetCode: 'SPN_CONFLICT', message: 'SPN "spn-app" is already registered with another endpoint' });
@@ -276,7 +275,6 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
     const events = async () =>
       (await Promise.all((await admin.listBlocks({ limit: 100 })).items.map((b) => admin.getBlock(b.number)))).flatMap((b) => b.events);
     expect((await events()).filter((e) => e.spnId === 'spn-bad')).toEqual([]);
-    expect((await admin.listBlocks({ limit: 100 })).items.length).toBeGreaterThanOrEqual(blocksBefore.items.length);
 
     const created = await admin.registerSpn({ ...registration(), spnId: 'spn-grpc' } as never);
     expect(created).toMatchObject({
