@@ -61,21 +61,11 @@ export interface GrpcRegisterSpnRequest {
   operator: string;
   endpoint: string;
 }
-export interface GrpcSpn {
-  spnId: string;
+/** An SpnRecord on the wire: its enums as strings, `lastBlock` absent before the first batch. */
+export interface GrpcSpn extends Omit<SpnRecord, 'vmKind' | 'status' | 'lastBlock'> {
   vmKind: string;
-  profile: string;
-  depth: number;
-  chunkSize: number;
-  operator: string;
-  endpoint: string;
   status: string;
-  verificationKeyHash: string;
-  genesisRoot: string;
-  lastBatchNo: number;
-  lastRoot: string;
   lastBlock?: number;
-  registeredAt: string;
 }
 export interface GrpcSpnDetails {
   spn: GrpcSpn;
