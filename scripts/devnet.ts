@@ -6,7 +6,8 @@
  *
  * Environment: MESH_DATA_DIR (default .mesh/devnet), DATABASE_URL, MAINNET_PORT (8080),
  * SPN_PORT (8081), EVM_SPN_PORT (8545), MAINNET_TCP_PORT (7070), MAINNET_GRPC_PORT (7071),
- * LOG_LEVEL (log).
+ * LOG_LEVEL (log), DEVNET_PROVERS (unset: each SPN proves in its own process; N: N prover
+ * processes per SPN, apps/prover, and the SPNs prove nothing themselves).
  */
 import { resolve } from 'node:path';
 import { SpnClient } from '@mesh/client';
@@ -18,14 +19,15 @@ const DEV_FUNDING = 1_000_000n;
 async function main(): Promise<void> {
   const env = process.env;
   const dataDir = resolve(env.MESH_DATA_DIR || '.mesh/devnet');
+  const provers = proverProcesses(env.DEVNET_PROVERS);
   process.stdout.write(`starting the devnet (data in ${dataDir}) ...\n`);
   const devnet = await Devnet.start({
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     mainnetPort: Number(env.MAINNET_PORT || 8080),
     spns: [
-      { spnId: 'wasm-1', vm: 'wasm', port: Number(env.SPN_PORT || 8081) },
-      { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545) },
+      { spnId: 'wasm-1', vm: 'wasm', port: Number(env.SPN_PORT || 8081), provers },
+      { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545), provers },
     ],
     mainnetTcpPort: Number(env.MAINNET_TCP_PORT || 7070),
     mainnetGrpcPort: Number(env.MAINNET_GRPC_PORT || 7071),
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     `mainnet tcp  127.0.0.1:${devnet.mainnetTcpPort}   (SPN settlement transport)`,
     `wasm SPN     ${devnet.spnUrl}   (id ${devnet.spnId}, chain ${devnet.chainId}; POST /tx, GET /status)`,
     `EVM SPN      ${devnet.node('evm-1').url}   (id evm-1; Ethereum JSON-RPC at / and /rpc, chain id ${evmChainId}; GET /status)`,
+    `provers      ${provers ? `${provers} prover process${provers > 1 ? 'es' : ''} per SPN (apps/prover)` : 'in each SPN process (DEVNET_PROVERS=N: N prover processes per SPN)'}`,
     `database     ${devnet.postgres ? `embedded PostgreSQL, data in ${dataDir}/pgdata` : 'DATABASE_URL'}`,
     `token        plugin "token" deployed; each dev account holds ${DEV_FUNDING} tokens`,
     '',
@@ -76,6 +79,15 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/** DEVNET_PROVERS: unset or empty: none (the SPNs prove); else 1..16 prover processes per SPN. */
+function proverProcesses(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new Error(`DEVNET_PROVERS must be an integer from 1 to 16 (got ${JSON.stringify(value)})`);
+  return n;
 }
 
 async function evmChainIdOf(url: string): Promise<number> {

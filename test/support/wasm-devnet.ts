@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HDNodeWallet } from 'ethers';
 import { MainnetRestClient, SpnClient } from '@mesh/client';
-import { assertAppsBuilt, Devnet, devAccounts, setupDevToken } from '@mesh/devnet';
+import { assertAppsBuilt, Devnet, devAccounts, setupDevToken, type DevnetOptions } from '@mesh/devnet';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface WasmDevnetFixture {
@@ -24,6 +24,7 @@ export async function startWasmDevnet(
   funding = 1_000n,
   spnEnv: Record<string, string> = FAST_SPN_ENV,
   mainnetEnv: Record<string, string> = {},
+  devnetOptions: Partial<DevnetOptions> = {},
 ): Promise<WasmDevnetFixture> {
   assertAppsBuilt();
   const testDb = await createTestDatabase();
@@ -37,6 +38,7 @@ export async function startWasmDevnet(
       spnEnv,
       logLevel: 'log',
       mainnetEnv: { MAINNET_BLOCK_MS: '500', ...mainnetEnv },
+      ...devnetOptions,
     });
     const accounts = devAccounts(6);
     const spn = new SpnClient(devnet.spnUrl, { chainId: devnet.chainId, spnId: devnet.spnId });
@@ -60,7 +62,8 @@ export async function startWasmDevnet(
     };
   } catch (err) {
     const logs = devnet
-      ? `\n--- mainnet ---\n${devnet.mainnet.stdout}${devnet.mainnet.stderr}\n--- spn ---\n${devnet.spn.stdout}${devnet.spn.stderr}`
+      ? `\n--- mainnet ---\n${devnet.mainnet.stdout}${devnet.mainnet.stderr}\n--- spn ---\n${devnet.spn.stdout}${devnet.spn.stderr}` +
+        devnet.spns[0].provers.map((p, i) => `\n--- prover ${i} ---\n${p.stdout}${p.stderr}`).join('')
       : '';
     await devnet?.stop();
     await testDb.drop();

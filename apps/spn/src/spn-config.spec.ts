@@ -45,6 +45,8 @@ describe('loadSpnConfig', () => {
       devOperatorKey: false,
       provers: 2,
     });
+    // 0: the node proves nothing itself; prover processes (apps/prover) do.
+    expect(loadSpnConfig({ PROVERS: '0' }).provers).toBe(0);
   });
 
   it.each([
@@ -55,6 +57,8 @@ describe('loadSpnConfig', () => {
     ['MAINNET_TCP_PORT', '70000', 'MAINNET_TCP_PORT must be a port number (got "70000")'],
     ['BLOCK_TIME_MS', '5', 'BLOCK_TIME_MS must be an integer from 10 to 60000 (got "5")'],
     ['PUBLIC_URL', 'ftp://spn', 'PUBLIC_URL must be an http(s) URL (got "ftp://spn")'],
+    ['PROVERS', '-1', 'PROVERS must be an integer from 0 to 16 (got "-1")'],
+    ['PROVERS', '17', 'PROVERS must be an integer from 0 to 16 (got "17")'],
   ])('rejects a bad %s, naming it', (variable, value, problem) => {
     expect(() => loadSpnConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),

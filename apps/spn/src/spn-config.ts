@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Joi from 'joi';
 import { ConfigError, MeshError } from '@mesh/core';
-import { devGenesisAlloc, parseGenesisAlloc, type GenesisAlloc } from '@mesh/spn-node';
+import { devGenesisAlloc, parseGenesisAlloc, spnIdentityEnvKeys, type GenesisAlloc, type SpnIdentityEnv } from '@mesh/spn-node';
 import { nodeEnvKeys, parseEnv, SECRET, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
 import { mainnetTransportEnvKeys, toMainnetTransportConfig, type MainnetTransportConfig, type MainnetTransportEnv } from '@mesh/transport';
 
@@ -32,6 +32,7 @@ export interface SpnConfig extends NodeConfig {
   maxBlockTxs: number;
   batchBlocks: number;
   batchMaxMs: number;
+  /** Proving workers in this process (PROVERS; 0: none, prover processes of apps/prover prove the SPN's batches). */
   provers: number;
   /** Execution worker threads of the parallel executor (EXECUTOR_WORKERS; 0 = serial execution). */
   executorWorkers: number;
@@ -56,14 +57,12 @@ export interface EvmSettings {
   chainId: bigint;
 }
 
-interface SpnEnv extends NodeEnv, MainnetTransportEnv {
-  SPN_ID: string;
+interface SpnEnv extends NodeEnv, MainnetTransportEnv, SpnIdentityEnv {
   VM: 'wasm' | 'evm';
   GENESIS_ALLOC?: string;
   BLOCK_GAS_LIMIT?: number;
   EVM_CHAIN_ID?: number;
   CHAIN_ID: number;
-  CIRCUIT_PROFILE: string;
   OPERATOR_KEY?: string;
   PUBLIC_URL?: string;
   BLOCK_TIME_MS: number;
@@ -87,11 +86,7 @@ const int = (min: number, max: number, fallback: number) =>
 
 const schema = Joi.object<SpnEnv>({
   ...nodeEnvKeys({ port: 8081 }),
-  SPN_ID: Joi.string()
-    .pattern(/^[a-z0-9-]{1,32}$/)
-    .empty('')
-    .default('spn-1')
-    .messages({ '*': '{#label} must be 1 to 32 characters a-z, 0-9 or -' }),
+  ...spnIdentityEnvKeys(),
   VM: Joi.string().valid('wasm', 'evm').empty('').default('wasm').messages({ '*': '{#label} must be wasm or evm' }),
   GENESIS_ALLOC: Joi.string().empty(''),
   BLOCK_GAS_LIMIT: Joi.number()
@@ -107,11 +102,6 @@ const schema = Joi.object<SpnEnv>({
     .max(Number.MAX_SAFE_INTEGER)
     .empty('')
     .messages({ '*': `{#label} must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}` }),
-  CIRCUIT_PROFILE: Joi.string()
-    .pattern(/^[a-z0-9-]{1,32}$/)
-    .empty('')
-    .default('dev')
-    .messages({ '*': '{#label} must be a profile name from circuits/circuits.json' }),
   OPERATOR_KEY: Joi.string()
     .pattern(/^0x[0-9a-fA-F]{64}$/)
     .empty('')
@@ -126,7 +116,7 @@ const schema = Joi.object<SpnEnv>({
   MAX_BLOCK_TXS: int(1, 10_000, 200),
   BATCH_BLOCKS: int(1, 1_000, 10),
   BATCH_MAX_MS: int(0, 3_600_000, 5_000),
-  PROVERS: int(1, 16, 1),
+  PROVERS: int(0, 16, 1),
   EXECUTOR_WORKERS: int(0, 64, availableParallelism()),
   PARALLEL_MIN_TXS: int(1, 100_000, 64),
   PARALLEL_ADAPTIVE: Joi.boolean().truthy('1').falsy('0').empty('').default(true).messages({ '*': '{#label} must be true or false' }),

@@ -11,6 +11,8 @@ export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Pr
   if (config.devOperatorKey) logger.warn('OPERATOR_KEY is unset: using the well-known development key (never for real value)');
   if (config.evm?.devGenesis)
     logger.warn("GENESIS_ALLOC is unset: the genesis prefunds the test mnemonic's first 10 accounts (never for real value)");
+  if (config.provers === 0)
+    logger.warn('PROVERS=0: this node proves nothing itself; its batches wait for prover processes (apps/prover) on its database');
   const artifacts = await buildCircuitArtifacts(config.circuitProfile, { buildIfMissing: false });
   const node = await SpnNode.open<WasmVm | EvmVm>(
     dataSource,

@@ -47,4 +47,15 @@ export interface SpnStatusView {
   lastBatch: string | null;
   lastSettledBatch: string | null;
   settledRoot: string | null;
+  proving: SpnProvingView;
+}
+
+/** The SPN's proving queue (`GET /status` -> proving), whoever proves it: the node's workers or prover processes. */
+export interface SpnProvingView {
+  /** Chunks waiting for their proof, those being proven included. */
+  queuedJobs: number;
+  /** Of those, the chunks a prover is proving now (it holds a lease that has not run out). */
+  provingJobs: number;
+  /** Who is proving them: `spn-node` (the node's own workers), `prover@<host>:<pid>` (prover processes, apps/prover). */
+  provers: string[];
 }

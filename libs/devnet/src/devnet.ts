@@ -12,6 +12,13 @@ export interface DevnetSpnOptions {
   port?: number;
   /** Extra environment (BLOCK_TIME_MS, BATCH_BLOCKS, EVM_CHAIN_ID, ...). */
   env?: Record<string, string>;
+  /**
+   * Prover processes (apps/prover) of this SPN; when set, the SPN itself runs with PROVERS=0
+   * (unless `env` says otherwise) and they prove its batches.
+   */
+  provers?: number;
+  /** Extra environment of its prover processes (PROVERS, PROVER_LEASE_MS, ...). */
+  proverEnv?: Record<string, string>;
 }
 
 export interface DevnetOptions {
@@ -31,6 +38,9 @@ export interface DevnetOptions {
   /** Shorthands for the first SPN when `spns` is unset. */
   spnPort?: number;
   spnEnv?: Record<string, string>;
+  /** Prover processes of the first SPN when `spns` is unset (DevnetSpnOptions.provers). */
+  spnProvers?: number;
+  spnProverEnv?: Record<string, string>;
   mainnetEnv?: Record<string, string>;
   logLevel?: string;
   onLine?: NodeProcessOptions['onLine'];
@@ -41,6 +51,8 @@ export interface DevnetSpn {
   readonly options: DevnetSpnOptions;
   process: NodeProcess;
   url: string;
+  /** Its prover processes (DevnetSpnOptions.provers). */
+  provers: NodeProcess[];
 }
 
 /**
@@ -111,16 +123,27 @@ export class Devnet {
       await stopAll();
       throw err;
     }
-    const specs = options.spns ?? [{ spnId: 'wasm-1', vm: 'wasm' as const, port: options.spnPort, env: options.spnEnv }];
+    const specs = options.spns ?? [
+      {
+        spnId: 'wasm-1',
+        vm: 'wasm' as const,
+        port: options.spnPort,
+        env: options.spnEnv,
+        provers: options.spnProvers,
+        proverEnv: options.spnProverEnv,
+      },
+    ];
     const spns: DevnetSpn[] = [];
     try {
       for (const spec of specs) {
         const process = spawnSpn(options, databaseUrl, tcpPort, spec, spec.port ?? 0);
-        spns.push({ options: spec, process, url: '' });
-        spns[spns.length - 1].url = await process.listeningUrl();
+        const spn: DevnetSpn = { options: spec, process, url: '', provers: [] };
+        spns.push(spn);
+        spn.url = await process.listeningUrl();
+        for (let i = 0; i < (spec.provers ?? 0); i++) spn.provers.push(await startProver(options, databaseUrl, spec, i));
       }
     } catch (err) {
-      await Promise.all(spns.map((s) => s.process.stop()));
+      await Promise.all(spns.map((s) => stopSpn(s)));
       await stopAll();
       throw err;
     }
@@ -135,6 +158,15 @@ export class Devnet {
     spn.url = await spn.process.listeningUrl();
   }
 
+  /** Kills (SIGKILL, or stops) prover process `index` of an SPN and starts it again. */
+  async restartProver(how: 'kill' | 'stop' = 'kill', spnId = this.spnId, index = 0): Promise<void> {
+    const spn = this.node(spnId);
+    const prover = spn.provers[index];
+    if (!prover) throw new Error(`SPN ${spnId} has no prover process ${index}`);
+    await (how === 'kill' ? prover.kill() : prover.stop());
+    spn.provers[index] = await startProver(this.options, this.databaseUrl, spn.options, index);
+  }
+
   /** Kills (SIGKILL, or stops) the mainnet and starts it again on the same ports. */
   async restartMainnet(how: 'kill' | 'stop' = 'kill'): Promise<void> {
     await (how === 'kill' ? this.mainnet.kill() : this.mainnet.stop());
@@ -146,9 +178,9 @@ export class Devnet {
     this.mainnetUrl = await this.mainnet.listeningUrl();
   }
 
-  /** Stops the SPNs, then the mainnet, then PostgreSQL. */
+  /** Stops the SPNs (their provers first), then the mainnet, then PostgreSQL. */
   async stop(): Promise<void> {
-    await Promise.all(this.spns.map((s) => s.process.stop()));
+    await Promise.all(this.spns.map((s) => stopSpn(s)));
     await this.mainnet.stop();
     await this.postgres?.stop();
   }
@@ -184,10 +216,40 @@ function spawnSpn(options: DevnetOptions, databaseUrl: string, tcpPort: number, 
       LOG_LEVEL: options.logLevel ?? 'log',
       HOME: process.env.HOME ?? '',
       ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
+      ...(spec.provers ? { PROVERS: '0' } : {}),
       ...spec.env,
     },
     processOptions(spec.spnId, options),
   );
+}
+
+/** Starts prover process `index` of an SPN and waits until it proves. */
+async function startProver(options: DevnetOptions, databaseUrl: string, spec: DevnetSpnOptions, index: number): Promise<NodeProcess> {
+  const prover = new NodeProcess(
+    'prover',
+    {
+      DATABASE_URL: databaseUrl,
+      SPN_ID: spec.spnId,
+      LOG_LEVEL: options.logLevel ?? 'log',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
+      ...(spec.env?.CIRCUIT_PROFILE ? { CIRCUIT_PROFILE: spec.env.CIRCUIT_PROFILE } : {}),
+      ...spec.proverEnv,
+    },
+    processOptions(`${spec.spnId} prover ${index}`, options),
+  );
+  try {
+    await prover.waitForOutput(/^prover \S+ proving SPN/m);
+  } catch (err) {
+    await prover.stop();
+    throw err;
+  }
+  return prover;
+}
+
+async function stopSpn(spn: DevnetSpn): Promise<void> {
+  await Promise.all(spn.provers.map((p) => p.stop()));
+  await spn.process.stop();
 }
 
 function processOptions(name: string, options: DevnetOptions): NodeProcessOptions {

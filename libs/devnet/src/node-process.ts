@@ -18,6 +18,7 @@ function findRepoRoot(from: string): string {
 export const BUILT_APPS = {
   mainnet: 'dist/apps/mainnet/src/main.js',
   spn: 'dist/apps/spn/src/main.js',
+  prover: 'dist/apps/prover/src/main.js',
   postgres: 'dist/libs/devnet/src/postgres-process.js',
 } as const;
 
@@ -34,6 +35,7 @@ export const BUILT_EXIT_WITH_PARENT = 'dist/libs/devnet/src/exit-with-parent.js'
 export const NODE_FLAGS: Record<AppName, readonly string[]> = {
   mainnet: [],
   spn: MAIN_THREAD_NODE_FLAGS,
+  prover: [],
   postgres: [],
 };
 

@@ -8,6 +8,11 @@ export interface BatchPolicy {
   batchBlocks: number;
   /** ...or once its oldest block is this old. */
   batchMaxMs: number;
+  /**
+   * The verification key (hash) the SPN proves under, written on every proving job: provers with
+   * other artifacts leave the job alone (ProvingWorker).
+   */
+  vkHash: string;
 }
 
 export interface CutBatch {
@@ -82,8 +87,8 @@ export class Batcher {
       );
       if (chunks.length > 0) {
         await em.query(
-          `INSERT INTO spn_proof_job (spn_id, batch_no, chunk_index, statement, steps)
-           SELECT $1, $2, * FROM unnest($3::int[], $4::jsonb[], $5::jsonb[])`,
+          `INSERT INTO spn_proof_job (spn_id, batch_no, vk_hash, chunk_index, statement, steps)
+           SELECT $1, $2, $6, * FROM unnest($3::int[], $4::jsonb[], $5::jsonb[])`,
           [
             this.spnId,
             String(batchNo),
@@ -97,6 +102,7 @@ export class Batcher {
               }),
             ),
             chunks.map((c) => JSON.stringify(c.steps.map(stepToJson))),
+            this.policy.vkHash,
           ],
         );
       }

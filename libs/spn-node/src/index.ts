@@ -5,6 +5,8 @@ export * from './step-json';
 export * from './block-producer';
 export * from './batcher';
 export * from './proving-worker';
+export * from './proving-pool';
+export * from './spn-env';
 export * from './mainnet-port';
 export * from './settler';
 export * from './node-loops';

@@ -1,10 +1,9 @@
 import type { SpnExecutionView } from '@mesh/core';
 import type { ParallelTuning } from '@mesh/executor';
-import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { Wallet } from 'ethers';
 import { CachedNodeStore, PgNodeStore, poseidonHasher, StateTree, zeroHashes } from '@mesh/state';
-import { Prover, type CircuitArtifacts } from '@mesh/zk';
+import { readVerificationKey, type CircuitArtifacts } from '@mesh/zk';
 import { Batcher } from './batcher';
 import { availableParallelism } from 'node:os';
 import { BlockProducer, type ProducedBlock } from './block-producer';
@@ -13,7 +12,8 @@ import type { SpnVm } from './executor';
 import type { MainnetPort } from './mainnet-port';
 import { Mempool } from './mempool';
 import { Loop } from './node-loops';
-import { ProvingWorker } from './proving-worker';
+import { ProvingPool } from './proving-pool';
+import { ProvingWorker, SPN_NODE_PROVER } from './proving-worker';
 import { Settler } from './settler';
 import { SpnQueries } from './spn-queries';
 import { StateCache } from './state-cache';
@@ -39,7 +39,10 @@ export interface SpnNodeOptions {
   maxBlockTxs: number;
   batchBlocks: number;
   batchMaxMs: number;
-  /** Proving workers in this process (each a prover process with the artifacts loaded). */
+  /**
+   * Proving workers in this process (each a prover process with the artifacts loaded); 0: none,
+   * the SPN's jobs wait for prover processes (apps/prover) on its database.
+   */
   provers: number;
   /**
    * Parallel execution (libs/executor): worker threads (0 = every block serially; default: one
@@ -88,8 +91,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     readonly tree: StateTree,
     private readonly producer: BlockProducer,
     private readonly batcher: Batcher,
-    private readonly provers: Prover[],
-    private readonly workers: ProvingWorker[],
+    private readonly proving: ProvingPool,
     private readonly settler: Settler,
     readonly operatorAddress: string,
   ) {}
@@ -104,17 +106,24 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     const mempool = new Mempool(db, spnId);
     const vm = await openVm({ db, mempool, state, options });
     const producer = new BlockProducer(db, spnId, tree, treeStore, state, vm.executor, options.maxBlockTxs);
+    // Leases the node's own workers held when it died: theirs only, prover processes may be working.
+    await ProvingWorker.releaseLeases(db, spnId, SPN_NODE_PROVER);
+    const proving = await ProvingPool.open(db, {
+      spnId,
+      artifacts,
+      provers: options.provers,
+      owner: SPN_NODE_PROVER,
+      logger: options.logger,
+    });
     const batcher = new Batcher(db, spnId, hasher, chunkSize, zeroHashes(hasher, depth)[depth], {
       batchBlocks: options.batchBlocks,
       batchMaxMs: options.batchMaxMs,
+      vkHash: proving.vkHash,
     });
-    await ProvingWorker.releaseLeases(db, spnId);
-    const provers = await Promise.all(Array.from({ length: options.provers }, () => Prover.start(artifacts)));
-    const workers = provers.map((p) => new ProvingWorker(db, spnId, p));
     const operator = new Wallet(options.operatorKey);
     const settler = new Settler(db, spnId, options.chainId, operator, options.mainnet);
     const queries = new SpnQueries(db, spnId, state);
-    return new SpnNode(options, vm, mempool, queries, tree, producer, batcher, provers, workers, settler, operator.address.toLowerCase());
+    return new SpnNode(options, vm, mempool, queries, tree, producer, batcher, proving, settler, operator.address.toLowerCase());
   }
 
   /** Starts the background loops; `endpoint` is this node's public URL, registered on the mainnet. */
@@ -167,24 +176,9 @@ export class SpnNode<V extends SpnVm = SpnVm> {
       500,
       report,
     );
-    const proving = this.workers.map(
-      (worker, i) =>
-        new Loop(
-          `prover-${i}`,
-          async () => {
-            const job = await worker.proveNext();
-            if (job?.batchProved) {
-              logger.log(`batch ${job.batchNo} proved`);
-              settle.poke();
-            }
-            return job !== undefined;
-          },
-          250,
-          report,
-        ),
-    );
-    this.loops.push(blocks, batches, ...proving, settle);
+    this.loops.push(blocks, batches, settle);
     for (const loop of this.loops) loop.start();
+    this.proving.start(() => settle.poke());
     // Execution workers start beside the loops (a failure only means blocks run serially until a block retries them).
     this.vm.warmUp?.().catch((err: unknown) => logger.warn(`execution workers did not start: ${(err as Error)?.message ?? String(err)}`));
   }
@@ -226,8 +220,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
   async stop(): Promise<void> {
     await Promise.all(this.loops.map((l) => l.stop()));
     this.loops.length = 0;
+    await this.proving.stop();
     await this.vm.close?.();
-    await Promise.all(this.provers.map((p) => p.close()));
   }
 
   private async ensureRegistered(): Promise<void> {
@@ -237,7 +231,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
       spnId,
       vmKind: this.vm.kind,
       profile: artifacts.profile.name,
-      verificationKey: JSON.parse(readFileSync(artifacts.verificationKeyPath, 'utf8')),
+      verificationKey: readVerificationKey(artifacts.verificationKeyPath),
       operator: this.operatorAddress,
       endpoint: this.endpoint,
     });

@@ -124,7 +124,11 @@ export class SpnQueries {
               (SELECT count(*) FROM spn_tx WHERE spn_id = $1 AND status = 'pending') AS pending,
               (SELECT max(batch_no) FROM spn_batch WHERE spn_id = $1) AS last_batch,
               (SELECT max(batch_no) FROM spn_batch WHERE spn_id = $1 AND status = 'settled') AS last_settled,
-              (SELECT post_root FROM spn_batch WHERE spn_id = $1 AND status = 'settled' ORDER BY batch_no DESC LIMIT 1) AS settled_root`,
+              (SELECT post_root FROM spn_batch WHERE spn_id = $1 AND status = 'settled' ORDER BY batch_no DESC LIMIT 1) AS settled_root,
+              (SELECT count(*) FROM spn_proof_job WHERE spn_id = $1 AND status = 'queued') AS queued_jobs,
+              (SELECT count(*) FROM spn_proof_job WHERE spn_id = $1 AND status = 'queued' AND locked_until > now()) AS proving_jobs,
+              (SELECT array_agg(DISTINCT locked_by ORDER BY locked_by) FROM spn_proof_job
+                WHERE spn_id = $1 AND status = 'queued' AND locked_until > now()) AS provers`,
       [this.spnId],
     );
     return {
@@ -134,6 +138,7 @@ export class SpnQueries {
       lastBatch: row.last_batch ?? null,
       lastSettledBatch: row.last_settled ?? null,
       settledRoot: row.settled_root ?? null,
+      proving: { queuedJobs: Number(row.queued_jobs), provingJobs: Number(row.proving_jobs), provers: row.provers ?? [] },
     };
   }
 }

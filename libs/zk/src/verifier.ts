@@ -15,6 +15,11 @@ export interface VerificationKey {
   IC: string[][];
 }
 
+/** A verification key file as snarkjs writes it (`verification_key.json`). */
+export function readVerificationKey(path: string): VerificationKey {
+  return JSON.parse(readFileSync(path, 'utf8')) as VerificationKey;
+}
+
 let sharedCurve: Promise<Bn128> | undefined;
 
 /** A private single-threaded bn128 curve: no worker threads, so no thread hops per check. */
@@ -65,7 +70,7 @@ export class ChunkVerifier {
   }
 
   static fromFile(path: string): Promise<ChunkVerifier> {
-    return ChunkVerifier.fromKey(JSON.parse(readFileSync(path, 'utf8')) as VerificationKey);
+    return ChunkVerifier.fromKey(readVerificationKey(path));
   }
 
   /**
