@@ -3,15 +3,15 @@
  * `node dist/scripts/deploy-dev-token.js` with SPN_URL (default http://127.0.0.1:8081); the SPN's
  * id and chain id are read from its /status. Used by docker-compose's one-shot `token` service.
  */
-import { SpnClient } from '@mesh/client';
+import { SpnClient, type SpnStatus } from '@mesh/client';
 import { devAccounts, setupDevToken } from '@mesh/devnet';
 
 async function main(): Promise<void> {
   const spnUrl = process.env.SPN_URL || 'http://127.0.0.1:8081';
   const deadline = Date.now() + 120_000;
-  let status: { spnId: string; chainId: number } | undefined;
+  let status: SpnStatus | undefined;
   while (!status) {
-    status = (await new SpnClient(spnUrl, { chainId: 0, spnId: '' }).status().catch(() => undefined)) as typeof status;
+    status = await new SpnClient(spnUrl, { chainId: 0, spnId: '' }).status().catch(() => undefined);
     if (!status && Date.now() > deadline) throw new Error(`no SPN answers at ${spnUrl}`);
     if (!status) await new Promise((r) => setTimeout(r, 1000));
   }

@@ -4,8 +4,13 @@ import { requestJson } from './http';
 export class MainnetRestClient {
   constructor(readonly baseUrl: string) {}
 
-  spns(): Promise<unknown> {
-    return requestJson(this.baseUrl, '/spns');
+  spns<T = unknown>(page: { limit?: number; offset?: number } = {}): Promise<T> {
+    return requestJson<T>(this.baseUrl, `/spns${query(page)}`);
+  }
+
+  /** `POST /spns`: registers an SPN (RegisterSpnInput of libs/mainnet); the same registration again is accepted, a different one is a 409. */
+  registerSpn<T = Record<string, unknown>>(input: Record<string, unknown>): Promise<T> {
+    return requestJson<T>(this.baseUrl, '/spns', { body: input });
   }
 
   spn<T = Record<string, unknown>>(id: string): Promise<T> {

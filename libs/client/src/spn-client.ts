@@ -14,7 +14,15 @@ import { requestJson } from './http';
 /** A tx as the SPN reports it. */
 export type TxInfo = TxView;
 /** `GET /status`: chain figures plus how the node has executed blocks since it started. */
-export type SpnStatus = SpnStatusView & { spnId: string; vm: 'wasm' | 'evm'; execution?: SpnExecutionView };
+export type SpnStatus = SpnStatusView & {
+  spnId: string;
+  /** The mesh chain id: with spnId, the signing domain of the SPN's Wasm txs. */
+  chainId: number;
+  vm: 'wasm' | 'evm';
+  /** Address of the operator key that signs the SPN's settlements. */
+  operator: string;
+  execution?: SpnExecutionView;
+};
 
 /** Typed client of a Wasm SPN node's REST API, signing what it sends. */
 export class SpnClient {

@@ -1,0 +1,75 @@
+import { MainnetRestClient } from '@mesh/client';
+import type { OffsetPage, SpnDetails, SpnRecord } from '@mesh/mainnet';
+import { UsageError, type CliIo } from '../cli-io';
+import { COMMON_OPTIONS, mainnetUrl, NODE_OPTIONS, parseCommand, required } from '../options';
+
+export const SPN_USAGE = `mesh spn list [--mainnet URL] [--json]
+mesh spn show <id> [--mainnet URL] [--json]
+mesh spn register --id ID --vm wasm|evm --operator 0xADDRESS --endpoint URL [--profile dev] [--mainnet URL] [--json]
+  register sends the profile's verification key from this machine's circuit artifacts
+  (MESH_CACHE_DIR): they must be those the SPN's provers use.`;
+
+export async function spnCommand(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'list') return list(rest, io);
+  if (sub === 'show') return show(rest, io);
+  if (sub === 'register') return register(rest, io);
+  throw new UsageError(sub ? `unknown command: spn ${sub}` : 'spn needs a command: list, show or register', 'spn');
+}
+
+async function list(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand('spn', argv, { ...COMMON_OPTIONS, mainnet: NODE_OPTIONS.mainnet }, false);
+  const page = await new MainnetRestClient(mainnetUrl(values, io)).spns<OffsetPage<SpnRecord>>({ limit: 100 });
+  if (values.json) {
+    io.out(JSON.stringify(page, null, 2) + '\n');
+    return 0;
+  }
+  for (const s of page.items) io.out(`${s.spnId}\t${s.vmKind}\t${s.status}\tbatch ${s.lastBatchNo}\t${s.endpoint}\n`);
+  if (page.nextOffset !== null) io.out(`... more: GET /spns?offset=${page.nextOffset}\n`);
+  return 0;
+}
+
+async function show(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('spn', argv, { ...COMMON_OPTIONS, mainnet: NODE_OPTIONS.mainnet });
+  if (positionals.length !== 1) throw new UsageError('spn show needs one SPN id', 'spn');
+  const spn = await new MainnetRestClient(mainnetUrl(values, io)).spn<SpnDetails>(positionals[0]);
+  if (values.json) {
+    io.out(JSON.stringify(spn, null, 2) + '\n');
+    return 0;
+  }
+  const { verificationKey: _key, ...fields } = spn;
+  for (const [name, value] of Object.entries(fields)) io.out(`${name}: ${value ?? '-'}\n`);
+  return 0;
+}
+
+async function register(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(
+    'spn',
+    argv,
+    {
+      ...COMMON_OPTIONS,
+      mainnet: NODE_OPTIONS.mainnet,
+      id: { type: 'string' },
+      vm: { type: 'string' },
+      profile: { type: 'string', default: 'dev' },
+      operator: { type: 'string' },
+      endpoint: { type: 'string' },
+    },
+    false,
+  );
+  const input = {
+    spnId: required(values.id, 'id', 'spn'),
+    vmKind: required(values.vm, 'vm', 'spn'),
+    profile: values.profile,
+    operator: required(values.operator, 'operator', 'spn'),
+    endpoint: required(values.endpoint, 'endpoint', 'spn'),
+  };
+  // Loaded only here: the circuit libs take a while to load, and other commands do not need them.
+  const { buildCircuitArtifacts, readVerificationKey } = await import('@mesh/zk');
+  const artifacts = await buildCircuitArtifacts(input.profile, { buildIfMissing: false });
+  const verificationKey = readVerificationKey(artifacts.verificationKeyPath) as unknown as Record<string, unknown>;
+  const spn = await new MainnetRestClient(mainnetUrl(values, io)).registerSpn<SpnRecord>({ ...input, verificationKey });
+  if (values.json) io.out(JSON.stringify(spn, null, 2) + '\n');
+  else io.out(`registered ${spn.spnId} (${spn.vmKind}, profile ${spn.profile}, verification key ${spn.verificationKeyHash})\n`);
+  return 0;
+}
