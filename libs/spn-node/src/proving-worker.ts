@@ -54,11 +54,12 @@ export class ProvingWorker {
   /**
    * Frees the leases `owner` holds on this SPN's jobs: a node calls it once at start, before any
    * of its workers runs, for the leases it held when it died; a prover process when it stops.
-   * Leases of other owners stay: their workers may still be proving.
+   * Leases of other owners stay: their workers may still be proving. Leases without an owner
+   * (taken before jobs named theirs, by a node's own workers) go too.
    */
   static async releaseLeases(db: DataSource, spnId: string, owner: string): Promise<void> {
     await db.query(
-      "UPDATE spn_proof_job SET locked_until = NULL, locked_by = NULL WHERE spn_id = $1 AND status = 'queued' AND locked_by = $2",
+      "UPDATE spn_proof_job SET locked_until = NULL, locked_by = NULL WHERE spn_id = $1 AND status = 'queued' AND (locked_by = $2 OR locked_by IS NULL)",
       [spnId, owner],
     );
   }
