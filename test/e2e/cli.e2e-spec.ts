@@ -63,6 +63,12 @@ describe('mesh against a devnet', () => {
     const shown = await mesh('tx', 'show', hash, '--json');
     expect(JSON.parse(shown.out) as TxInfo).toMatchObject({ hash, status: 'settled', from: devAccount(1).address.toLowerCase() });
     expect(await mesh('state', 'counter', 'count')).toEqual({ code: 0, out: '5\n', err: '' });
+
+    // The batch that settled it, on the mainnet.
+    const batchNo = /, batch (\d+)\n/.exec(sent.out)![1];
+    const batches = await mesh('spn', 'batches', fx.devnet.spnId, '--limit', '100');
+    expect(batches.code).toBe(0);
+    expect(batches.out).toMatch(new RegExp(`^batch ${batchNo}: blocks \\d+-\\d+, \\d+ txs, \\d+ proofs, root \\d+, settled \\S+`, 'm'));
   });
 
   it('a call that fails on the SPN ends with exit code 1 and its receipt; a refused one with the SPN reason', async () => {

@@ -60,6 +60,7 @@ describe('mesh (command line)', () => {
     ],
     [['tx', 'show'], 'mesh tx: tx show needs one tx hash'],
     [['spn', 'register', '--id', 'a'], 'mesh spn: --vm is required'],
+    [['spn', 'batches', 'wasm-1', '--limit', '0'], 'mesh spn: --limit must be a positive integer (got "0")'],
     [['plugin', 'deploy', '/nonexistent/thing.wasm'], 'mesh plugin: --name is required (the file is not <name>/build/plugin.wasm)'],
     [['plugin', 'deploy', '/nonexistent/token/build/plugin.wasm'], 'mesh plugin: cannot read /nonexistent/token/build/plugin.wasm: ENOENT'],
     [['state', 'token'], 'mesh state: state needs a plugin and a key'],

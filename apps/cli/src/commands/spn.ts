@@ -1,10 +1,11 @@
 import { MainnetRestClient } from '@mesh/client';
-import type { OffsetPage, SpnDetails, SpnRecord } from '@mesh/mainnet';
+import type { BatchSummary, CursorPage, OffsetPage, SpnDetails, SpnRecord } from '@mesh/mainnet';
 import { UsageError, type CliIo } from '../cli-io';
 import { COMMON_OPTIONS, mainnetUrl, NODE_OPTIONS, parseCommand, required } from '../options';
 
 export const SPN_USAGE = `mesh spn list [--mainnet URL] [--json]
 mesh spn show <id> [--mainnet URL] [--json]
+mesh spn batches <id> [--limit N] [--before BATCH] [--mainnet URL] [--json]
 mesh spn register --id ID --vm wasm|evm --operator 0xADDRESS --endpoint URL [--profile dev] [--mainnet URL] [--json]
   register sends the profile's verification key from this machine's circuit artifacts
   (MESH_CACHE_DIR): they must be those the SPN's provers use.`;
@@ -14,7 +15,8 @@ export async function spnCommand(argv: string[], io: CliIo): Promise<number> {
   if (sub === 'list') return list(rest, io);
   if (sub === 'show') return show(rest, io);
   if (sub === 'register') return register(rest, io);
-  throw new UsageError(sub ? `unknown command: spn ${sub}` : 'spn needs a command: list, show or register', 'spn');
+  if (sub === 'batches') return batches(rest, io);
+  throw new UsageError(sub ? `unknown command: spn ${sub}` : 'spn needs a command: list, show, batches or register', 'spn');
 }
 
 async function list(argv: string[], io: CliIo): Promise<number> {
@@ -40,6 +42,39 @@ async function show(argv: string[], io: CliIo): Promise<number> {
   const { verificationKey: _key, ...fields } = spn;
   for (const [name, value] of Object.entries(fields)) io.out(`${name}: ${value ?? '-'}\n`);
   return 0;
+}
+
+/** The SPN's settled batches on the mainnet, newest first (the mainnet pages them). */
+async function batches(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('spn', argv, {
+    ...COMMON_OPTIONS,
+    mainnet: NODE_OPTIONS.mainnet,
+    limit: { type: 'string' },
+    before: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('spn batches needs one SPN id', 'spn');
+  const page = {
+    limit: values.limit === undefined ? undefined : pageNumber(values.limit, '--limit'),
+    before: values.before === undefined ? undefined : pageNumber(values.before, '--before'),
+  };
+  const found = await new MainnetRestClient(mainnetUrl(values, io)).batches<CursorPage<BatchSummary>>(positionals[0], page);
+  if (values.json) {
+    io.out(JSON.stringify(found, null, 2) + '\n');
+    return 0;
+  }
+  for (const b of found.items)
+    io.out(
+      `batch ${b.batchNo}: blocks ${b.firstBlock}-${b.lastBlock}, ${b.txCount} txs, ${b.chunkCount} proofs, root ${b.postRoot}, ` +
+        `settled ${b.settledAt}${b.mainnetBlock === null ? '' : ` in mainnet block ${b.mainnetBlock}`}\n`,
+    );
+  if (found.items.length === 0) io.out('no settled batch\n');
+  if (found.nextBefore !== null) io.out(`... older: --before ${found.nextBefore}\n`);
+  return 0;
+}
+
+function pageNumber(value: string, what: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new UsageError(`${what} must be a positive integer (got ${JSON.stringify(value)})`, 'spn');
+  return Number(value);
 }
 
 async function register(argv: string[], io: CliIo): Promise<number> {
