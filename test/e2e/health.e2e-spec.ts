@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MainnetAdminClient } from '@mesh/transport';
 import { assertAppsBuilt, NodeProcess, type AppName } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { selfSignedCert } from '../support/tls-cert';
 
 const started: NodeProcess[] = [];
 let testDb: TestDatabase;
@@ -54,6 +55,26 @@ describe('GET /health of the built apps', () => {
       const blocks = await admin.listBlocks();
       expect(blocks.items.at(-1)).toMatchObject({ number: 0, parentHash: '0x' + '00'.repeat(32) });
       expect(blocks).toEqual(await (await fetch(`${mainnetUrl}/blocks`)).json());
+    } finally {
+      admin.close();
+    }
+  });
+
+  it('mainnet serves its gRPC admin API over TLS with MAINNET_GRPC_TLS_CERT / _KEY', async () => {
+    const cert = selfSignedCert();
+    const mainnet = start('mainnet', {
+      PORT: '0',
+      MAINNET_TCP_PORT: '0',
+      MAINNET_GRPC_PORT: '0',
+      DATABASE_URL: testDb.url,
+      MAINNET_GRPC_TLS_CERT: cert.certPath,
+      MAINNET_GRPC_TLS_KEY: cert.keyPath,
+    });
+    await mainnet.listeningUrl();
+    const grpcAddress = await mainnet.waitForOutput(/mainnet grpc admin listening on (\S+) \(TLS\)/);
+    const admin = new MainnetAdminClient(grpcAddress, { timeoutMs: 10_000, tls: { ca: cert.cert } });
+    try {
+      expect((await admin.listBlocks()).items.at(-1)).toMatchObject({ number: 0 });
     } finally {
       admin.close();
     }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const microservice = app.connectMicroservice<MicroserviceOptions>(transportOptions);
   // Nest's gRPC server does not tell which port it bound: for 0, a free one is chosen here.
   const grpcPort = config.grpcPort === 0 ? await findFreePort(config.host) : config.grpcPort;
-  const grpc = app.connectMicroservice<MicroserviceOptions>(mainnetAdminGrpcServerOptions(`${config.host}:${grpcPort}`));
+  const grpc = app.connectMicroservice<MicroserviceOptions>(mainnetAdminGrpcServerOptions(`${config.host}:${grpcPort}`, config.grpcTls));
   try {
     await app.init();
     await microservice.listen().catch((err: NodeJS.ErrnoException) => {
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`mainnet nats transport on ${config.transport.natsUrl}\n`);
   }
-  process.stdout.write(`mainnet grpc admin listening on ${config.host}:${grpcPort}\n`);
+  process.stdout.write(`mainnet grpc admin listening on ${config.host}:${grpcPort}${config.grpcTls ? ' (TLS)' : ''}\n`);
   process.stdout.write(`mainnet listening on ${await app.getUrl()}\n`);
 }
 

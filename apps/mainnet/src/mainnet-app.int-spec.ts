@@ -19,6 +19,7 @@ import {
   MainnetUnavailableError,
 } from '@mesh/transport';
 import { buildCircuitArtifacts, releaseCurve } from '@mesh/zk';
+import { selfSignedCert, type TestCert } from '../../../test/support/tls-cert';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { loadMainnetConfig } from './mainnet-config';
 import { MainnetModule } from './mainnet.module';
@@ -31,6 +32,8 @@ let base: string;
 let client: MainnetClient;
 let admin: MainnetAdminClient;
 let grpcAddress: string;
+let grpcTlsAddress: string;
+let tlsCert: TestCert;
 let verificationKey: Record<string, unknown>;
 const operator = Wallet.createRandom();
 const stranger = Wallet.createRandom();
@@ -77,6 +80,12 @@ beforeAll(async () => {
   const microservice = app.connectMicroservice<MicroserviceOptions>(mainnetTransportOptions(config.transport));
   grpcAddress = `127.0.0.1:${await findFreePort('127.0.0.1')}`;
   app.connectMicroservice<MicroserviceOptions>(mainnetAdminGrpcServerOptions(grpcAddress));
+  // The same API over TLS (MAINNET_GRPC_TLS_CERT / _KEY), with a throwaway certificate for 127.0.0.1.
+  tlsCert = selfSignedCert();
+  grpcTlsAddress = `127.0.0.1:${await findFreePort('127.0.0.1')}`;
+  app.connectMicroservice<MicroserviceOptions>(
+    mainnetAdminGrpcServerOptions(grpcTlsAddress, { certChain: tlsCert.cert, privateKey: tlsCert.key }),
+  );
   await app.init();
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
@@ -309,6 +318,19 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
       expect(Buffer.from(file.file_descriptor_response.file_descriptor_proto[0]).toString('latin1')).toContain('RegisterSpn');
     } finally {
       reflection.close();
+    }
+  });
+
+  it('serves the same API over TLS to a client that trusts its certificate, and to no other', async () => {
+    const trusting = new MainnetAdminClient(grpcTlsAddress, { timeoutMs: 10_000, tls: { ca: tlsCert.cert } });
+    const plaintext = new MainnetAdminClient(grpcTlsAddress, { timeoutMs: 3_000 });
+    const systemRoots = new MainnetAdminClient(grpcTlsAddress, { timeoutMs: 3_000, tls: {} });
+    try {
+      expect(await trusting.listSpns()).toEqual(await admin.listSpns());
+      // A plaintext client, or one that does not trust the certificate, gets no answer.
+      for (const client of [plaintext, systemRoots]) expect(await rejected(client.listSpns())).toBeInstanceOf(MainnetUnavailableError);
+    } finally {
+      for (const client of [trusting, plaintext, systemRoots]) client.close();
     }
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMainnetConfig } from './mainnet-config';
 
@@ -72,5 +75,44 @@ describe('loadMainnetConfig', () => {
     expect(() => loadMainnetConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),
     );
+  });
+
+  describe('MAINNET_GRPC_TLS_CERT / MAINNET_GRPC_TLS_KEY', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mainnet-tls-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const cert = file('cert.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const key = file('key.pem', '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n');
+    const bad = (env: Record<string, string>, problem: string) =>
+      expect(() => loadMainnetConfig(env)).toThrow(
+        expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),
+      );
+
+    it('reads both PEM files at start; without them the gRPC admin API is plaintext', () => {
+      expect(loadMainnetConfig({ MAINNET_GRPC_TLS_CERT: cert, MAINNET_GRPC_TLS_KEY: key }).grpcTls).toEqual({
+        certChain: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'),
+        privateKey: Buffer.from('-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n'),
+      });
+      expect(loadMainnetConfig({}).grpcTls).toBeUndefined();
+    });
+
+    it('wants both or neither, readable, and PEM of the right kind', () => {
+      bad({ MAINNET_GRPC_TLS_CERT: cert }, 'MAINNET_GRPC_TLS_KEY is required with MAINNET_GRPC_TLS_CERT (both or neither)');
+      bad({ MAINNET_GRPC_TLS_KEY: key }, 'MAINNET_GRPC_TLS_CERT is required with MAINNET_GRPC_TLS_KEY (both or neither)');
+      bad(
+        { MAINNET_GRPC_TLS_CERT: join(dir, 'missing.pem'), MAINNET_GRPC_TLS_KEY: key },
+        `MAINNET_GRPC_TLS_CERT must be the path of a PEM file (cannot read ${JSON.stringify(join(dir, 'missing.pem'))}: ENOENT)`,
+      );
+      bad(
+        { MAINNET_GRPC_TLS_CERT: key, MAINNET_GRPC_TLS_KEY: key },
+        `MAINNET_GRPC_TLS_CERT must be a PEM file holding a CERTIFICATE (${JSON.stringify(key)})`,
+      );
+      bad(
+        { MAINNET_GRPC_TLS_CERT: cert, MAINNET_GRPC_TLS_KEY: cert },
+        `MAINNET_GRPC_TLS_KEY must be a PEM file holding a PRIVATE KEY (${JSON.stringify(cert)})`,
+      );
+    });
   });
 });

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import Joi from 'joi';
+import { ConfigError } from '@mesh/core';
 import { nodeEnvKeys, parseEnv, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
 import {
   DEFAULT_MAINNET_GRPC_PORT,
   mainnetTransportEnvKeys,
   toMainnetTransportConfig,
+  type GrpcServerTls,
   type MainnetTransportConfig,
   type MainnetTransportEnv,
 } from '@mesh/transport';
@@ -17,12 +20,16 @@ export interface MainnetConfig extends NodeConfig {
   blockMs: number;
   /** Port of the gRPC admin API (on HOST); 0: any free port. */
   grpcPort: number;
+  /** TLS identity of the gRPC admin API (MAINNET_GRPC_TLS_CERT / _KEY); plaintext when unset. */
+  grpcTls?: GrpcServerTls;
 }
 
 interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
   CHAIN_ID: number;
   MAINNET_BLOCK_MS: number;
   MAINNET_GRPC_PORT: number;
+  MAINNET_GRPC_TLS_CERT?: string;
+  MAINNET_GRPC_TLS_KEY?: string;
 }
 
 export const DEFAULT_CHAIN_ID = 4242;
@@ -45,6 +52,8 @@ const schema = Joi.object<MainnetEnv>({
     .default(1000)
     .messages({ '*': '{#label} must be an integer number of milliseconds from 10 to 3600000' }),
   MAINNET_GRPC_PORT: Joi.number().port().empty('').default(DEFAULT_MAINNET_GRPC_PORT).messages({ '*': '{#label} must be a port number' }),
+  MAINNET_GRPC_TLS_CERT: Joi.string().empty(''),
+  MAINNET_GRPC_TLS_KEY: Joi.string().empty(''),
 });
 
 /**
@@ -59,5 +68,30 @@ export function loadMainnetConfig(env: NodeJS.ProcessEnv): MainnetConfig {
     transport: toMainnetTransportConfig(vars, vars.HOST),
     blockMs: vars.MAINNET_BLOCK_MS,
     grpcPort: vars.MAINNET_GRPC_PORT,
+    ...(vars.MAINNET_GRPC_TLS_CERT || vars.MAINNET_GRPC_TLS_KEY ? { grpcTls: loadGrpcTls(vars) } : {}),
   };
+}
+
+/** MAINNET_GRPC_TLS_CERT and MAINNET_GRPC_TLS_KEY: PEM files, both or neither, read at start. */
+function loadGrpcTls(vars: MainnetEnv): GrpcServerTls {
+  const pem = (name: 'MAINNET_GRPC_TLS_CERT' | 'MAINNET_GRPC_TLS_KEY', what: string): Buffer => {
+    const problem = (message: string) => new ConfigError(`Invalid configuration: ${name} ${message}`, { variables: [name] });
+    const path = vars[name];
+    if (!path)
+      throw problem(
+        `is required with ${name === 'MAINNET_GRPC_TLS_CERT' ? 'MAINNET_GRPC_TLS_KEY' : 'MAINNET_GRPC_TLS_CERT'} (both or neither)`,
+      );
+    let text: Buffer;
+    try {
+      text = readFileSync(path);
+    } catch (err) {
+      throw problem(
+        `must be the path of a PEM file (cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    if (!new RegExp(`-----BEGIN [A-Z ]*${what}-----`).test(text.toString('latin1')))
+      throw problem(`must be a PEM file holding a ${what} (${JSON.stringify(path)})`);
+    return text;
+  };
+  return { certChain: pem('MAINNET_GRPC_TLS_CERT', 'CERTIFICATE'), privateKey: pem('MAINNET_GRPC_TLS_KEY', 'PRIVATE KEY') };
 }

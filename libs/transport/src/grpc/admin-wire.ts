@@ -4,7 +4,7 @@
  * records libs/mainnet returns. Free-form documents travel as JSON text (`*Json` fields).
  */
 import { join } from 'node:path';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import { InvalidInputError, MeshError } from '@mesh/core';
@@ -34,12 +34,18 @@ export const DEFAULT_MAINNET_GRPC_PORT = 7071;
  */
 export const MAINNET_ADMIN_LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: false };
 
+/** The gRPC admin server's TLS identity: PEM certificate chain and its private key. */
+export interface GrpcServerTls {
+  certChain: Buffer;
+  privateKey: Buffer;
+}
+
 /**
  * Nest microservice options of the gRPC admin server (`app.connectMicroservice`), listening on
- * `url` (host:port). It also serves gRPC server reflection (v1 and v1alpha), so tools such as
- * grpcurl find the service without the proto file.
+ * `url` (host:port); with `tls`, over TLS only. It also serves gRPC server reflection (v1 and
+ * v1alpha), so tools such as grpcurl find the service without the proto file.
  */
-export function mainnetAdminGrpcServerOptions(url: string): { transport: Transport.GRPC } & GrpcOptions {
+export function mainnetAdminGrpcServerOptions(url: string, tls?: GrpcServerTls): { transport: Transport.GRPC } & GrpcOptions {
   return {
     transport: Transport.GRPC,
     options: {
@@ -48,6 +54,9 @@ export function mainnetAdminGrpcServerOptions(url: string): { transport: Transpo
       url,
       loader: MAINNET_ADMIN_LOADER_OPTIONS,
       onLoadPackageDefinition: (definition, server) => new ReflectionService(definition).addToServer(server),
+      ...(tls
+        ? { credentials: ServerCredentials.createSsl(null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }], false) }
+        : {}),
     },
   };
 }

@@ -68,12 +68,19 @@ export class MainnetAdminClient {
   /**
    * `address`: host:port of the mainnet's gRPC admin server. `maxMessageBytes`: the largest answer
    * taken (gRPC's default is 4 MiB; a batch of many chunks with their proofs and tx data is more).
+   * `tls`: connect over TLS (a mainnet with MAINNET_GRPC_TLS_CERT), trusting `ca` (PEM), or the
+   * system's roots without it; the certificate must name the host of `address`.
    */
   constructor(
     readonly address: string,
-    { timeoutMs = 30_000, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES }: { timeoutMs?: number; maxMessageBytes?: number } = {},
+    {
+      timeoutMs = 30_000,
+      maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+      tls,
+    }: { timeoutMs?: number; maxMessageBytes?: number; tls?: { ca?: Buffer } } = {},
   ) {
-    this.client = new (adminService())(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': maxMessageBytes });
+    const creds = tls ? credentials.createSsl(tls.ca ?? null) : credentials.createInsecure();
+    this.client = new (adminService())(address, creds, { 'grpc.max_receive_message_length': maxMessageBytes });
     this.timeoutMs = timeoutMs;
   }
 
