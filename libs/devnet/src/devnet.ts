@@ -214,8 +214,7 @@ function spawnSpn(options: DevnetOptions, databaseUrl: string, tcpPort: number, 
       MAINNET_TCP_PORT: String(tcpPort),
       OPERATOR_KEY: devAccount(0).privateKey,
       LOG_LEVEL: options.logLevel ?? 'log',
-      HOME: process.env.HOME ?? '',
-      ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
+      ...circuitCacheEnv(),
       ...(spec.provers ? { PROVERS: '0' } : {}),
       ...spec.env,
     },
@@ -231,8 +230,7 @@ async function startProver(options: DevnetOptions, databaseUrl: string, spec: De
       DATABASE_URL: databaseUrl,
       SPN_ID: spec.spnId,
       LOG_LEVEL: options.logLevel ?? 'log',
-      HOME: process.env.HOME ?? '',
-      ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}),
+      ...circuitCacheEnv(),
       ...(spec.env?.CIRCUIT_PROFILE ? { CIRCUIT_PROFILE: spec.env.CIRCUIT_PROFILE } : {}),
       ...spec.proverEnv,
     },
@@ -250,6 +248,11 @@ async function startProver(options: DevnetOptions, databaseUrl: string, spec: De
 async function stopSpn(spn: DevnetSpn): Promise<void> {
   await Promise.all(spn.provers.map((p) => p.stop()));
   await spn.process.stop();
+}
+
+/** Where a node finds the circuit artifacts: this process's cache (HOME, MESH_CACHE_DIR). */
+function circuitCacheEnv(): Record<string, string> {
+  return { HOME: process.env.HOME ?? '', ...(process.env.MESH_CACHE_DIR ? { MESH_CACHE_DIR: process.env.MESH_CACHE_DIR } : {}) };
 }
 
 function processOptions(name: string, options: DevnetOptions): NodeProcessOptions {

@@ -44,7 +44,7 @@ export async function pluginCommand(argv: string[], io: CliIo): Promise<number> 
 export async function stateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('state', argv, { ...COMMON_OPTIONS, spn: NODE_OPTIONS.spn });
   if (positionals.length !== 2) throw new UsageError('state needs a plugin and a key', 'state');
-  const value = await new SpnClient(spnUrl(values, io), { chainId: 0, spnId: '' }).state(positionals[0], positionals[1]);
+  const value = await reader(spnUrl(values, io)).state(positionals[0], positionals[1]);
   io.out(values.json ? JSON.stringify(value, null, 2) + '\n' : `${value.u64 ?? value.value ?? '(unset)'}\n`);
   return 0;
 }
@@ -79,7 +79,7 @@ async function send(argv: string[], io: CliIo): Promise<number> {
 async function show(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('tx', argv, { ...COMMON_OPTIONS, spn: NODE_OPTIONS.spn });
   if (positionals.length !== 1) throw new UsageError('tx show needs one tx hash', 'tx');
-  const info = await new SpnClient(spnUrl(values, io), { chainId: 0, spnId: '' }).tx(positionals[0]);
+  const info = await reader(spnUrl(values, io)).tx(positionals[0]);
   io.out(values.json ? JSON.stringify(info, null, 2) + '\n' : describeTx(info));
   return 0;
 }
@@ -122,15 +122,20 @@ async function deploy(argv: string[], io: CliIo): Promise<number> {
 
 async function listPlugins(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommand('plugin', argv, { ...COMMON_OPTIONS, spn: NODE_OPTIONS.spn }, false);
-  const plugins = await new SpnClient(spnUrl(values, io), { chainId: 0, spnId: '' }).plugins();
+  const plugins = await reader(spnUrl(values, io)).plugins();
   if (values.json) io.out(JSON.stringify(plugins, null, 2) + '\n');
   else for (const p of plugins) io.out(`${p.name}: ${p.methods.join(', ')}\n`);
   return 0;
 }
 
+/** A client for reads only (no signing domain needed). */
+function reader(url: string): SpnClient {
+  return new SpnClient(url, { chainId: 0, spnId: '' });
+}
+
 /** A client signing for this SPN: its id and chain id come from its /status. */
 async function connect(url: string): Promise<SpnClient> {
-  const status = await new SpnClient(url, { chainId: 0, spnId: '' }).status();
+  const status = await reader(url).status();
   if (status.vm !== 'wasm')
     throw new UsageError(`${url} is an EVM SPN: send Ethereum txs to its JSON-RPC (${url}/rpc) with any Ethereum tool`);
   return new SpnClient(url, { chainId: status.chainId, spnId: status.spnId });
