@@ -2,6 +2,7 @@ import type { CliIo } from './cli-io';
 import { UsageError } from './cli-io';
 import { DEVNET_USAGE, devnetCommand } from './commands/devnet';
 import { SPN_USAGE, spnCommand } from './commands/spn';
+import { ACCOUNT_USAGE, accountCommand, STAKE_USAGE, stakeCommand } from './commands/stake';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { PLUGIN_USAGE, pluginCommand, STATE_USAGE, stateCommand, TX_USAGE, txCommand } from './commands/wasm-tx';
 import { describeFailure } from './failures';
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<num
   plugin: { run: pluginCommand, usage: PLUGIN_USAGE },
   tx: { run: txCommand, usage: TX_USAGE },
   state: { run: stateCommand, usage: STATE_USAGE },
+  stake: { run: stakeCommand, usage: STAKE_USAGE },
+  account: { run: accountCommand, usage: ACCOUNT_USAGE },
   devnet: { run: devnetCommand, usage: DEVNET_USAGE },
 };
 

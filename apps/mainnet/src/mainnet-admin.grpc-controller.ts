@@ -1,6 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { MeshError } from '@mesh/core';
+import { MeshError, parseAddress } from '@mesh/core';
 import type { Mainnet } from '@mesh/mainnet';
 import {
   MAINNET_ADMIN_SERVICE,
@@ -12,8 +12,14 @@ import {
   toGrpcSpn,
   toGrpcSpnDetails,
   toGrpcSpnPage,
+  toEvidenceInput,
+  toGrpcAccount,
   toRegisterSpnInput,
+  type GrpcEvidence,
+  type GrpcGetAccountRequest,
   type GrpcGetBatchRequest,
+  type GrpcListSlashesRequest,
+  type GrpcStakeOperation,
   type GrpcGetBlockRequest,
   type GrpcGetSpnRequest,
   type GrpcListBatchesRequest,
@@ -25,7 +31,7 @@ import { MAINNET } from './mainnet.tokens';
 
 /**
  * The gRPC admin API (libs/transport proto/mesh/mainnet/v1/admin.proto): the REST admin API's
- * operations over the same libs/mainnet registry and queries, which check every input. Errors
+ * operations over the same libs/mainnet registry, staking and queries, which check every input. Errors
  * go back as gRPC status codes (libs/transport toGrpcError).
  */
 @Controller()
@@ -73,6 +79,34 @@ export class MainnetAdminGrpcController {
   @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetBlock')
   getBlock(req: GrpcGetBlockRequest) {
     return this.answer('GetBlock', async () => toGrpcBlock(await this.mainnet.queries.getBlock(req.number)));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetStakingParams')
+  getStakingParams() {
+    return this.answer('GetStakingParams', async () => this.mainnet.staking.params());
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'SubmitStakeOperation')
+  submitStakeOperation(req: GrpcStakeOperation) {
+    return this.answer('SubmitStakeOperation', async () => toGrpcAccount(await this.mainnet.staking.submit({ ...req })));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetAccount')
+  getAccount(req: GrpcGetAccountRequest) {
+    return this.answer('GetAccount', async () => toGrpcAccount(await this.mainnet.staking.account(parseAddress(req.address, 'address'))));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'SubmitEvidence')
+  submitEvidence(req: GrpcEvidence) {
+    return this.answer('SubmitEvidence', () => this.mainnet.staking.slash(toEvidenceInput(req)));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListSlashes')
+  listSlashes(req: GrpcListSlashesRequest) {
+    return this.answer('ListSlashes', async () => {
+      await this.mainnet.queries.getSpn(req.spnId);
+      return { items: await this.mainnet.staking.slashesOf(req.spnId) };
+    });
   }
 
   private async answer<T>(method: string, run: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBatchHeader, chunksHash, txDataHash, type BatchHeader } from '@mesh/core';
+import { signBatchHeader, chunksHash, signStakeOperation, txDataHash, type BatchHeader, type StakeOperation } from '@mesh/core';
 import { findFreePort } from '@mesh/persistence';
 import {
   MainnetAdminClient,
@@ -74,6 +74,7 @@ beforeAll(async () => {
     MAINNET_TCP_PORT: '0',
     MAINNET_BLOCK_MS: '50',
     LOG_LEVEL: 'error',
+    MAINNET_GENESIS_BALANCES: `${operator.address}=1000`,
   });
   app = await NestFactory.create(MainnetModule.forRoot(config), { logger: ['error'] });
   setupOpenApi(app);
@@ -155,7 +156,7 @@ describe('mainnet REST API', () => {
       },
     });
     expect((await http('GET', '/spns')).body).toEqual({ items: [created.body], nextOffset: null });
-    expect((await http('GET', '/spns/spn-app')).body).toEqual({ ...created.body, verificationKey });
+    expect((await http('GET', '/spns/spn-app')).body).toEqual({ ...created.body, verificationKey, operators: [] });
     expect(await http('GET', '/spns/nobody')).toEqual({
       status: 404,
       body: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'SPN "nobody" is not registered' },
@@ -221,6 +222,85 @@ describe('mainnet TCP transport (MainnetClient)', () => {
       expect.arrayContaining([expect.objectContaining({ kind: 'batch_settled', spnId: 'spn-app', batchNo: 1 })]),
     );
     expect((await http('GET', '/blocks/999999')).status).toBe(404);
+  });
+});
+
+describe('staking and slashing over REST and gRPC', () => {
+  const address = operator.address.toLowerCase();
+  const op = (kind: StakeOperation['kind'], amount: string, nonce: number, spnId = '') =>
+    signStakeOperation(operator, CHAIN_ID, { kind, operator: address, spnId, amount, nonce });
+  /** A signed batch of SPN spn-app without chunks: nothing to prove wrong. */
+  const honestBatch = async () => {
+    const spn = await admin.getSpn('spn-app');
+    const header: BatchHeader = {
+      spnId: 'spn-app',
+      batchNo: 7,
+      preRoot: spn.genesisRoot,
+      postRoot: spn.genesisRoot,
+      firstBlock: 10,
+      lastBlock: 11,
+      chunksHash: chunksHash([]),
+      txDataHash: txDataHash([]),
+    };
+    return { header, chunks: [], txData: [], signature: await signBatchHeader(operator, CHAIN_ID, header) };
+  };
+
+  it('credits the genesis balance, applies signed operations, and refuses a replay with 422 and the reason', async () => {
+    expect((await http('GET', `/accounts/${operator.address}`)).body).toEqual({
+      address,
+      balance: '1000',
+      bonded: '0',
+      nonce: 0,
+      restakes: [],
+      unbonding: [],
+    });
+    const bond = await op('bond', '100', 0);
+    const bonded = await http('POST', '/staking/operations', bond);
+    expect(bonded).toMatchObject({ status: 200, body: { balance: '900', bonded: '100', nonce: 1 } });
+    expect(await http('POST', '/staking/operations', bond)).toMatchObject({
+      status: 422,
+      body: { code: 'STAKING_REJECTED', message: "stake operation rejected: nonce must be 1 (the account's next), got 0" },
+    });
+    expect(await http('POST', '/staking/operations', { ...(await op('bond', '1', 1)), amount: 'lots' })).toMatchObject({
+      status: 400,
+      body: { message: 'amount must be a decimal string of base units' },
+    });
+    expect(await http('POST', '/staking/operations', { ...(await op('bond', '1', 1)), extra: true })).toMatchObject({
+      status: 400,
+      body: { message: 'property extra should not exist' },
+    });
+    expect((await http('GET', '/accounts/0x1234')).status).toBe(400);
+    expect((await http('GET', `/accounts/${operator.address}`)).body).toMatchObject({ balance: '900', nonce: 1 });
+  });
+
+  it('restakes over gRPC with the same records as REST; a refusal keeps its mesh code', async () => {
+    const params = (await http('GET', '/staking')).body;
+    expect(params).toEqual({ chainId: CHAIN_ID, unbondingMs: 604_800_000, slashBps: 5000 });
+    expect(await admin.getStakingParams()).toEqual(params);
+    const account = await admin.submitStakeOperation(await op('restake', '60', 1, 'spn-app'));
+    expect(account).toMatchObject({ bonded: '40', nonce: 2, restakes: [{ spnId: 'spn-app', amount: '60' }] });
+    expect(await admin.getAccount(operator.address)).toEqual((await http('GET', `/accounts/${address}`)).body);
+    expect((await http('GET', '/spns/spn-app')).body).toMatchObject({
+      status: 'active',
+      requirements: { minOperators: 0, minRestake: '0' },
+      operators: [{ operator: address, restake: '60', qualifies: true }],
+    });
+    const tooMuch = await admin.submitStakeOperation(await op('unbond', '41', 2)).catch((err: unknown) => err);
+    expect(tooMuch).toBeInstanceOf(MainnetRejectedError);
+    expect(tooMuch).toMatchObject({ mainnetCode: 'STAKING_REJECTED', message: expect.stringMatching(/has 40 bonded stake not restaked/) });
+  });
+
+  it('refuses evidence that proves no fault (REST 422, gRPC EVIDENCE_REJECTED), slashing nothing', async () => {
+    const evidence = await honestBatch();
+    expect(await http('POST', '/slashes', evidence)).toMatchObject({
+      status: 422,
+      body: { code: 'EVIDENCE_REJECTED', message: expect.stringMatching(/every chunk proof verifies.*no fault/) },
+    });
+    expect(await admin.submitEvidence(evidence).catch((err: unknown) => err)).toMatchObject({ mainnetCode: 'EVIDENCE_REJECTED' });
+    expect(await http('POST', '/slashes', { ...evidence, chunks: 'none' })).toMatchObject({ status: 400 });
+    expect((await http('GET', '/spns/spn-app/slashes')).body).toEqual([]);
+    expect(await admin.listSlashes('spn-app')).toEqual([]);
+    expect((await http('GET', '/spns/nobody/slashes')).status).toBe(404);
   });
 });
 
@@ -293,7 +373,7 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
       lastBlock: null,
       operator: operator.address.toLowerCase(),
     });
-    expect((await http('GET', '/spns/spn-grpc')).body).toEqual({ ...created, verificationKey });
+    expect((await http('GET', '/spns/spn-grpc')).body).toEqual({ ...created, verificationKey, operators: [] });
   });
 
   it('serves gRPC server reflection (as grpcurl uses it): the service is found without the proto file', async () => {

@@ -16,6 +16,9 @@ describe('loadMainnetConfig', () => {
       transport: { kind: 'tcp', host: '127.0.0.1', port: 7070, natsUrl: 'nats://127.0.0.1:4222' },
       blockMs: 1000,
       grpcPort: 7071,
+      unbondingMs: 604_800_000,
+      slashBps: 5000,
+      genesisBalances: new Map(),
     });
   });
 
@@ -33,6 +36,9 @@ describe('loadMainnetConfig', () => {
       NATS_URL: 'nats://nats.internal:4222',
       MAINNET_BLOCK_MS: '250',
       MAINNET_GRPC_PORT: '0',
+      MAINNET_UNBONDING_MS: '60000',
+      MAINNET_SLASH_BPS: '10000',
+      MAINNET_GENESIS_BALANCES: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266=1000, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8=5',
     };
 
     expect(loadMainnetConfig(env)).toEqual({
@@ -45,6 +51,12 @@ describe('loadMainnetConfig', () => {
       transport: { kind: 'nats', host: '10.0.0.5', port: 7171, natsUrl: 'nats://nats.internal:4222' },
       blockMs: 250,
       grpcPort: 0,
+      unbondingMs: 60_000,
+      slashBps: 10_000,
+      genesisBalances: new Map([
+        ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', 1000n],
+        ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8', 5n],
+      ]),
     });
   });
 
@@ -71,6 +83,18 @@ describe('loadMainnetConfig', () => {
     ['NATS_URL', 'http://x', 'NATS_URL must be a nats:// URL (got "http://x")'],
     ['MAINNET_GRPC_PORT', '-1', 'MAINNET_GRPC_PORT must be a port number (got "-1")'],
     ['MAINNET_BLOCK_MS', '5', 'MAINNET_BLOCK_MS must be an integer number of milliseconds from 10 to 3600000 (got "5")'],
+    ['MAINNET_UNBONDING_MS', '-1', 'MAINNET_UNBONDING_MS must be a non-negative integer number of milliseconds (got "-1")'],
+    ['MAINNET_SLASH_BPS', '10001', 'MAINNET_SLASH_BPS must be an integer from 0 to 10000 (basis points) (got "10001")'],
+    [
+      'MAINNET_GENESIS_BALANCES',
+      '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266:1000',
+      'MAINNET_GENESIS_BALANCES must be 0xaddress=amount pairs separated by commas: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266:1000" is not 0xaddress=amount',
+    ],
+    [
+      'MAINNET_GENESIS_BALANCES',
+      '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266=1,0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266=2',
+      'MAINNET_GENESIS_BALANCES must be 0xaddress=amount pairs separated by commas: 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266 appears twice',
+    ],
   ])('rejects a bad %s, naming it', (variable, value, problem) => {
     expect(() => loadMainnetConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Joi from 'joi';
 import { ConfigError } from '@mesh/core';
+import { DEFAULT_SLASH_BPS, DEFAULT_UNBONDING_MS, parseGenesisBalances } from '@mesh/mainnet';
 import { nodeEnvKeys, parseEnv, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
 import {
   DEFAULT_MAINNET_GRPC_PORT,
@@ -22,6 +23,12 @@ export interface MainnetConfig extends NodeConfig {
   grpcPort: number;
   /** TLS identity of the gRPC admin API (MAINNET_GRPC_TLS_CERT / _KEY); plaintext when unset. */
   grpcTls?: GrpcServerTls;
+  /** How long unbonding stake waits before it can be withdrawn (MAINNET_UNBONDING_MS). */
+  unbondingMs: number;
+  /** Share of an operator's slashable stake a proven fault burns, in basis points (MAINNET_SLASH_BPS). */
+  slashBps: number;
+  /** Balances credited by the first start that gives them (MAINNET_GENESIS_BALANCES). */
+  genesisBalances: Map<string, bigint>;
 }
 
 interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
@@ -30,6 +37,9 @@ interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
   MAINNET_GRPC_PORT: number;
   MAINNET_GRPC_TLS_CERT?: string;
   MAINNET_GRPC_TLS_KEY?: string;
+  MAINNET_UNBONDING_MS: number;
+  MAINNET_SLASH_BPS: number;
+  MAINNET_GENESIS_BALANCES?: string;
 }
 
 export const DEFAULT_CHAIN_ID = 4242;
@@ -54,6 +64,21 @@ const schema = Joi.object<MainnetEnv>({
   MAINNET_GRPC_PORT: Joi.number().port().empty('').default(DEFAULT_MAINNET_GRPC_PORT).messages({ '*': '{#label} must be a port number' }),
   MAINNET_GRPC_TLS_CERT: Joi.string().empty(''),
   MAINNET_GRPC_TLS_KEY: Joi.string().empty(''),
+  MAINNET_UNBONDING_MS: Joi.number()
+    .integer()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .empty('')
+    .default(DEFAULT_UNBONDING_MS)
+    .messages({ '*': '{#label} must be a non-negative integer number of milliseconds' }),
+  MAINNET_SLASH_BPS: Joi.number()
+    .integer()
+    .min(0)
+    .max(10_000)
+    .empty('')
+    .default(DEFAULT_SLASH_BPS)
+    .messages({ '*': '{#label} must be an integer from 0 to 10000 (basis points)' }),
+  MAINNET_GENESIS_BALANCES: Joi.string().empty(''),
 });
 
 /**
@@ -68,8 +93,26 @@ export function loadMainnetConfig(env: NodeJS.ProcessEnv): MainnetConfig {
     transport: toMainnetTransportConfig(vars, vars.HOST),
     blockMs: vars.MAINNET_BLOCK_MS,
     grpcPort: vars.MAINNET_GRPC_PORT,
+    unbondingMs: vars.MAINNET_UNBONDING_MS,
+    slashBps: vars.MAINNET_SLASH_BPS,
+    genesisBalances: loadGenesisBalances(vars.MAINNET_GENESIS_BALANCES),
     ...(vars.MAINNET_GRPC_TLS_CERT || vars.MAINNET_GRPC_TLS_KEY ? { grpcTls: loadGrpcTls(vars) } : {}),
   };
+}
+
+/** MAINNET_GENESIS_BALANCES: `0xaddress=amount,...` (libs/mainnet parseGenesisBalances). */
+function loadGenesisBalances(text: string | undefined): Map<string, bigint> {
+  if (text === undefined) return new Map();
+  try {
+    return parseGenesisBalances(text);
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration: MAINNET_GENESIS_BALANCES must be 0xaddress=amount pairs separated by commas: ${(err as Error).message}`,
+      {
+        variables: ['MAINNET_GENESIS_BALANCES'],
+      },
+    );
+  }
 }
 
 /** MAINNET_GRPC_TLS_CERT and MAINNET_GRPC_TLS_KEY: PEM files, both or neither, read at start. */

@@ -20,6 +20,7 @@ import { MainnetAdminGrpcController } from './mainnet-admin.grpc-controller';
 import { MainnetMessagesController } from './mainnet-messages.controller';
 import { MAINNET, MAINNET_CONFIG } from './mainnet.tokens';
 import { SpnsController } from './spns.controller';
+import { StakingController } from './staking.controller';
 
 /** Seals the ledger every MAINNET_BLOCK_MS while the app runs, and once more when it stops. */
 @Injectable()
@@ -52,10 +53,27 @@ export class MainnetModule {
     return {
       module: MainnetModule,
       imports: [DatabaseModule.forRoot(nodeDatabaseOptions(config, 'mainnet')), TerminusModule],
-      controllers: [HealthController, SpnsController, BlocksController, MainnetMessagesController, MainnetAdminGrpcController],
+      controllers: [
+        HealthController,
+        SpnsController,
+        StakingController,
+        BlocksController,
+        MainnetMessagesController,
+        MainnetAdminGrpcController,
+      ],
       providers: [
         { provide: MAINNET_CONFIG, useValue: config },
-        { provide: MAINNET, useFactory: (db: DataSource) => createMainnet(db, { chainId: config.chainId }), inject: [DataSource] },
+        {
+          provide: MAINNET,
+          useFactory: (db: DataSource) =>
+            createMainnet(db, {
+              chainId: config.chainId,
+              unbondingMs: config.unbondingMs,
+              slashBps: config.slashBps,
+              genesisBalances: config.genesisBalances,
+            }),
+          inject: [DataSource],
+        },
         { provide: APP_PIPE, useFactory: meshValidationPipe },
         { provide: APP_FILTER, useClass: MeshErrorFilter },
         LedgerSealing,

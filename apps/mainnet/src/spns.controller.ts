@@ -8,9 +8,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { BatchRecord, BatchSummary, CursorPage, Mainnet, OffsetPage, SpnDetails, SpnRecord } from '@mesh/mainnet';
+import type { BatchRecord, BatchSummary, CursorPage, Mainnet, OffsetPage, SlashRecord, SpnDetails, SpnRecord } from '@mesh/mainnet';
 import { CursorPageQuery, OffsetPageQuery, RegisterSpnDto, SpnBatchParams, SpnIdParams } from './dto/requests';
-import { BatchDto, BatchPageDto, ErrorDto, SpnDetailsDto, SpnDto, SpnPageDto } from './dto/responses';
+import { BatchDto, BatchPageDto, ErrorDto, SlashDto, SpnDetailsDto, SpnDto, SpnPageDto } from './dto/responses';
 import { MAINNET } from './mainnet.tokens';
 
 @ApiTags('spns')
@@ -35,7 +35,7 @@ export class SpnsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One SPN with its verification key and settlement position' })
+  @ApiOperation({ summary: 'One SPN with its verification key, settlement position, requirements and restaked operators' })
   @ApiOkResponse({ type: SpnDetailsDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   get(@Param() params: SpnIdParams): Promise<SpnDetails> {
@@ -56,5 +56,14 @@ export class SpnsController {
   @ApiNotFoundResponse({ type: ErrorDto })
   batch(@Param() params: SpnBatchParams): Promise<BatchRecord> {
     return this.mainnet.queries.getBatch(params.id, params.n);
+  }
+
+  @Get(':id/slashes')
+  @ApiOperation({ summary: 'Faults proven against the SPN operator, newest first' })
+  @ApiOkResponse({ type: [SlashDto] })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async slashes(@Param() params: SpnIdParams): Promise<SlashRecord[]> {
+    await this.mainnet.queries.getSpn(params.id);
+    return this.mainnet.staking.slashesOf(params.id);
   }
 }

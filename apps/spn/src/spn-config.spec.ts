@@ -21,6 +21,7 @@ describe('loadSpnConfig', () => {
       operatorKey: DEV_OPERATOR_KEY,
       devOperatorKey: true,
       publicUrl: undefined,
+      requirements: { minOperators: 0, minRestake: '0' },
       mainnet: { kind: 'tcp', host: '127.0.0.1', port: 7070, natsUrl: 'nats://127.0.0.1:4222' },
       blockTimeMs: 500,
       maxBlockTxs: 200,
@@ -47,6 +48,10 @@ describe('loadSpnConfig', () => {
     });
     // 0: the node proves nothing itself; prover processes (apps/prover) do.
     expect(loadSpnConfig({ PROVERS: '0' }).provers).toBe(0);
+    expect(loadSpnConfig({ SPN_MIN_OPERATORS: '2', SPN_MIN_RESTAKE: '0100' }).requirements).toEqual({ minOperators: 2, minRestake: '100' });
+    expect(() => loadSpnConfig({ SPN_MIN_RESTAKE: '5' })).toThrow(
+      'Invalid configuration: SPN_MIN_RESTAKE needs SPN_MIN_OPERATORS of 1 or more',
+    );
   });
 
   it.each([
@@ -59,6 +64,8 @@ describe('loadSpnConfig', () => {
     ['PUBLIC_URL', 'ftp://spn', 'PUBLIC_URL must be an http(s) URL (got "ftp://spn")'],
     ['PROVERS', '-1', 'PROVERS must be an integer from 0 to 16 (got "-1")'],
     ['PROVERS', '17', 'PROVERS must be an integer from 0 to 16 (got "17")'],
+    ['SPN_MIN_OPERATORS', '101', 'SPN_MIN_OPERATORS must be an integer from 0 to 100 (got "101")'],
+    ['SPN_MIN_RESTAKE', '1e3', 'SPN_MIN_RESTAKE must be a decimal string of base units (got "1e3")'],
   ])('rejects a bad %s, naming it', (variable, value, problem) => {
     expect(() => loadSpnConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ name: 'ConfigError', message: `Invalid configuration: ${problem}` }),

@@ -26,6 +26,12 @@ export interface SpnConfig extends NodeConfig {
   devOperatorKey: boolean;
   /** URL this node is reachable at, registered on the mainnet; http://HOST:PORT by default. */
   publicUrl?: string;
+  /**
+   * What the SPN asks the mainnet for before it is active (SPN_MIN_OPERATORS, SPN_MIN_RESTAKE):
+   * operators with at least minRestake restaked on it, this node's operator among them. With
+   * minOperators 0 (the default) it is active at once.
+   */
+  requirements: { minOperators: number; minRestake: string };
   /** How the mainnet is reached (MAINNET_TRANSPORT, MAINNET_TCP_HOST/PORT, NATS_URL). */
   mainnet: MainnetTransportConfig;
   blockTimeMs: number;
@@ -65,6 +71,8 @@ interface SpnEnv extends NodeEnv, MainnetTransportEnv, SpnIdentityEnv {
   CHAIN_ID: number;
   OPERATOR_KEY?: string;
   PUBLIC_URL?: string;
+  SPN_MIN_OPERATORS: number;
+  SPN_MIN_RESTAKE?: string;
   BLOCK_TIME_MS: number;
   MAX_BLOCK_TXS: number;
   BATCH_BLOCKS: number;
@@ -111,6 +119,11 @@ const schema = Joi.object<SpnEnv>({
     .uri({ scheme: ['http', 'https'] })
     .empty('')
     .messages({ '*': '{#label} must be an http(s) URL' }),
+  SPN_MIN_OPERATORS: int(0, 100, 0),
+  SPN_MIN_RESTAKE: Joi.string()
+    .pattern(/^[0-9]{1,78}$/)
+    .empty('')
+    .messages({ '*': '{#label} must be a decimal string of base units' }),
   ...mainnetTransportEnvKeys(),
   BLOCK_TIME_MS: int(10, 60_000, 500),
   MAX_BLOCK_TXS: int(1, 10_000, 200),
@@ -125,6 +138,10 @@ const schema = Joi.object<SpnEnv>({
 /** The SPN node's settings from its environment; throws a ConfigError naming every bad variable. */
 export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
   const vars = parseEnv(schema, env);
+  if (vars.SPN_MIN_OPERATORS === 0 && BigInt(vars.SPN_MIN_RESTAKE ?? '0') > 0n)
+    throw new ConfigError('Invalid configuration: SPN_MIN_RESTAKE needs SPN_MIN_OPERATORS of 1 or more', {
+      variables: ['SPN_MIN_RESTAKE', 'SPN_MIN_OPERATORS'],
+    });
   if (vars.VM !== 'evm') {
     const evmOnly = (['GENESIS_ALLOC', 'BLOCK_GAS_LIMIT', 'EVM_CHAIN_ID'] as const).filter((name) => vars[name] !== undefined);
     if (evmOnly.length)
@@ -151,6 +168,7 @@ export function loadSpnConfig(env: NodeJS.ProcessEnv): SpnConfig {
     operatorKey: vars.OPERATOR_KEY ?? DEV_OPERATOR_KEY,
     devOperatorKey: vars.OPERATOR_KEY === undefined,
     publicUrl: vars.PUBLIC_URL,
+    requirements: { minOperators: vars.SPN_MIN_OPERATORS, minRestake: BigInt(vars.SPN_MIN_RESTAKE ?? '0').toString() },
     mainnet: toMainnetTransportConfig(vars),
     blockTimeMs: vars.BLOCK_TIME_MS,
     maxBlockTxs: vars.MAX_BLOCK_TXS,

@@ -21,6 +21,7 @@ export async function openSpnNode(config: SpnConfig, dataSource: DataSource): Pr
       chainId: config.chainId,
       artifacts,
       operatorKey: config.operatorKey,
+      requirements: config.requirements,
       mainnet: new MainnetPortAdapter(config.mainnet),
       blockTimeMs: config.blockTimeMs,
       maxBlockTxs: config.maxBlockTxs,

@@ -1,6 +1,6 @@
 import { requestJson } from './http';
 
-/** Typed client of the mainnet's REST admin API (reads). */
+/** Typed client of the mainnet's REST admin API. */
 export class MainnetRestClient {
   constructor(readonly baseUrl: string) {}
 
@@ -23,6 +23,30 @@ export class MainnetRestClient {
 
   batch<T = Record<string, unknown>>(id: string, batchNo: number | bigint): Promise<T> {
     return requestJson<T>(this.baseUrl, `/spns/${id}/batches/${batchNo}`);
+  }
+
+  /** `GET /staking`: the chain id stake operations are signed for, the unbonding delay, the slash share. */
+  stakingParams<T = { chainId: number; unbondingMs: number; slashBps: number }>(): Promise<T> {
+    return requestJson<T>(this.baseUrl, '/staking');
+  }
+
+  /** `POST /staking/operations`: a signed stake operation (libs/core signStakeOperation); answers with the account after it. */
+  stakeOperation<T = Record<string, unknown>>(op: object): Promise<T> {
+    return requestJson<T>(this.baseUrl, '/staking/operations', { body: op });
+  }
+
+  /** `GET /accounts/:address`: balance, bonded stake, restakes, unbonding entries and the next nonce. */
+  account<T = Record<string, unknown>>(address: string): Promise<T> {
+    return requestJson<T>(this.baseUrl, `/accounts/${address}`);
+  }
+
+  /** `POST /slashes`: evidence of a fault (a signed batch whose proof does not verify). */
+  submitEvidence<T = Record<string, unknown>>(submission: object): Promise<T> {
+    return requestJson<T>(this.baseUrl, '/slashes', { body: submission });
+  }
+
+  slashes<T = unknown[]>(id: string): Promise<T> {
+    return requestJson<T>(this.baseUrl, `/spns/${id}/slashes`);
   }
 
   blocks<T = unknown>(page: { limit?: number; before?: number } = {}): Promise<T> {

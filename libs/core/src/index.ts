@@ -6,3 +6,4 @@ export * from './signing-domain';
 export * from './wasm-tx';
 export * from './settlement';
 export * from './spn-views';
+export * from './staking';

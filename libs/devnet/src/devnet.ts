@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findFreePort } from '@mesh/persistence';
 import { NodeProcess, type NodeProcessOptions } from './node-process';
-import { devAccount } from './dev-accounts';
+import { devAccount, devAccounts } from './dev-accounts';
 
 /** One SPN of a devnet. */
 export interface DevnetSpnOptions {
@@ -186,6 +186,14 @@ export class Devnet {
   }
 }
 
+/** The devnet mainnet's genesis allocation: 1,000,000 x 10^18 base units to each of the 10 dev accounts (public keys: test funds only). */
+export const DEVNET_GENESIS_BALANCES = devAccounts(10)
+  .map((a) => `${a.address}=${10n ** 24n}`)
+  .join(',');
+
+/** Unbonding on the devnet waits one minute (a real mainnet's default is 7 days). */
+export const DEVNET_UNBONDING_MS = 60_000;
+
 function spawnMainnet(options: DevnetOptions, databaseUrl: string, ports: { http: number; tcp: number; grpc: number }): NodeProcess {
   return new NodeProcess(
     'mainnet',
@@ -196,6 +204,8 @@ function spawnMainnet(options: DevnetOptions, databaseUrl: string, ports: { http
       MAINNET_GRPC_PORT: String(ports.grpc),
       CHAIN_ID: String(options.chainId ?? 4242),
       LOG_LEVEL: options.logLevel ?? 'log',
+      MAINNET_GENESIS_BALANCES: DEVNET_GENESIS_BALANCES,
+      MAINNET_UNBONDING_MS: String(DEVNET_UNBONDING_MS),
       ...options.mainnetEnv,
     },
     processOptions('mainnet', options),

@@ -36,3 +36,44 @@ export class SpnConflictError extends MeshError {
     super('SPN_CONFLICT', message, details);
   }
 }
+
+/**
+ * The SPN exists but is not active (its requirements are not met, or no longer): settlement waits.
+ * Not a refusal of the batch: the same batch settles once the SPN is active again. HTTP 409.
+ */
+export class SpnNotActiveError extends MeshError {
+  constructor(spnId: string, status: string) {
+    super('SPN_NOT_ACTIVE', `SPN "${spnId}" is ${status}, not active: its requirements (operators with restake) are not met`, {
+      spnId,
+      status,
+    });
+  }
+}
+
+/** Which check a refused stake operation failed. */
+export type StakingRule = 'malformed' | 'signature' | 'nonce' | 'spn' | 'funds' | 'nothingReady';
+
+/** The mainnet refused a stake operation; nothing changed. HTTP 422. */
+export class StakingRejectedError extends MeshError {
+  constructor(
+    readonly rule: StakingRule,
+    reason: string,
+    details?: Record<string, unknown>,
+  ) {
+    super('STAKING_REJECTED', `stake operation rejected: ${reason}`, { rule, ...details });
+  }
+}
+
+/** Which check refused evidence failed. */
+export type EvidenceRule = 'malformed' | 'spn' | 'signature' | 'chunksHash' | 'noFault' | 'duplicate';
+
+/** The evidence proves no fault (or was already used); nothing was slashed. HTTP 422. */
+export class EvidenceRejectedError extends MeshError {
+  constructor(
+    readonly rule: EvidenceRule,
+    reason: string,
+    details?: Record<string, unknown>,
+  ) {
+    super('EVIDENCE_REJECTED', `evidence rejected: ${reason}`, { rule, ...details });
+  }
+}

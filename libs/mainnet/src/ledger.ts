@@ -10,7 +10,8 @@ export const SEAL_LOCK_KEY = 0x6d6e626b;
 
 export interface LedgerEventInput {
   kind: LedgerEventKind;
-  spnId: string;
+  /** The SPN the event is about; null for events of the mainnet's own accounts. */
+  spnId: string | null;
   batchNo?: number;
   data: Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError } from '@mesh/core';
 import type { DataSource } from 'typeorm';
 import { EVENT_COLUMNS, toLedgerEvent } from './ledger';
+import { operatorStakes } from './spn-lifecycle';
 import { SPN_COLUMNS, toSpnRecord, type SpnRow } from './spn-registry';
 import {
   SPN_ID_PATTERN,
@@ -124,7 +125,7 @@ export class MainnetQueries {
     return { items: rows.slice(0, limit).map(toSpnRecord), nextOffset: rows.length > limit ? offset + limit : null };
   }
 
-  /** One SPN with its verification key; NotFoundError when unknown. */
+  /** One SPN with its verification key and the operators restaked on it; NotFoundError when unknown. */
   async getSpn(spnId: string): Promise<SpnDetails> {
     spnIdOf(spnId);
     const rows: (SpnRow & { verification_key: Record<string, unknown> })[] = await this.db.query(
@@ -132,7 +133,8 @@ export class MainnetQueries {
       [spnId],
     );
     if (!rows[0]) throw new NotFoundError(`SPN "${spnId}" is not registered`);
-    return { ...toSpnRecord(rows[0]), verificationKey: rows[0].verification_key };
+    const operators = await operatorStakes(this.db, spnId, rows[0].min_restake);
+    return { ...toSpnRecord(rows[0]), verificationKey: rows[0].verification_key, operators };
   }
 
   /** Settled batches of an SPN, newest first. */

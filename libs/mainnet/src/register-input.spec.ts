@@ -34,10 +34,18 @@ describe('parseRegisterSpnInput', () => {
     const { input: parsed, profile } = parseRegisterSpnInput(input(), manifest);
     expect(parsed.operator).toBe('0x5e1ec7ed00000000000000000000000000000001');
     expect(profile.depth).toBe(12);
+    expect(parsed.requirements).toEqual({ minOperators: 0, minRestake: '0' });
+    const required = parseRegisterSpnInput({ ...input(), requirements: { minOperators: 3, minRestake: '0500' } }, manifest).input;
+    expect(required.requirements).toEqual({ minOperators: 3, minRestake: '500' });
   });
 
   it.each([
     [{ extra: 1 }, 'registration has unknown field(s): extra'],
+    [{ requirements: [] }, 'requirements must be an object { minOperators, minRestake }'],
+    [{ requirements: { minOperators: 1, other: 1 } }, 'requirements has unknown field(s): other'],
+    [{ requirements: { minOperators: 101 } }, 'requirements.minOperators must be an integer from 0 to 100'],
+    [{ requirements: { minOperators: 1, minRestake: '-5' } }, 'requirements.minRestake must be a decimal string of base units'],
+    [{ requirements: { minOperators: 0, minRestake: '5' } }, 'requirements.minRestake needs minOperators of 1 or more'],
     [{ spnId: 'Spn_1' }, 'spnId must be 1 to 32 characters a-z, 0-9 or -'],
     [{ vmKind: 'jvm' }, 'vmKind must be one of wasm, evm'],
     [{ profile: 'huge' }, 'profile must be a circuit profile of circuits.json (dev), got "huge"'],

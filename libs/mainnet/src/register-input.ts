@@ -1,8 +1,15 @@
 import { InvalidInputError, parseAddress } from '@mesh/core';
 import type { CircuitProfile, CircuitsManifest } from '@mesh/zk';
-import { SPN_ID_PATTERN, VM_KINDS, type RegisterSpnInput, type VmKind } from './types';
+import { SPN_ID_PATTERN, VM_KINDS, type RegisterSpnInput, type SpnRequirements, type VmKind } from './types';
 
-const INPUT_KEYS = ['spnId', 'vmKind', 'profile', 'verificationKey', 'operator', 'endpoint'] as const;
+const INPUT_KEYS = ['spnId', 'vmKind', 'profile', 'verificationKey', 'operator', 'endpoint', 'requirements'] as const;
+const REQUIREMENT_KEYS = ['minOperators', 'minRestake'] as const;
+
+/** At most this many operators can be required (a sanity bound, not a protocol limit). */
+export const MAX_MIN_OPERATORS = 100;
+
+/** No requirements: the SPN is active from its registration. */
+export const NO_REQUIREMENTS: SpnRequirements = { minOperators: 0, minRestake: '0' };
 const DECIMAL = /^[0-9]{1,80}$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -62,10 +69,33 @@ export function parseEndpoint(value: unknown): string {
   return raw;
 }
 
+/** An amount of base units: a decimal string (or a safe integer) from 0 to 2^256 - 1, returned as a bigint. */
+export function parseAmount(value: unknown, what: string): bigint {
+  const raw = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof raw !== 'string' || !/^[0-9]{1,78}$/.test(raw)) throw new InvalidInputError(`${what} must be a decimal string of base units`);
+  const amount = BigInt(raw);
+  if (amount >= 1n << 256n) throw new InvalidInputError(`${what} must be below 2^256`);
+  return amount;
+}
+
+function parseRequirements(value: unknown): SpnRequirements {
+  if (value === undefined) return NO_REQUIREMENTS;
+  if (!isObject(value)) throw new InvalidInputError('requirements must be an object { minOperators, minRestake }');
+  const unknown = Object.keys(value).filter((k) => !(REQUIREMENT_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new InvalidInputError(`requirements has unknown field(s): ${unknown.join(', ')}`);
+  const { minOperators } = value;
+  if (typeof minOperators !== 'number' || !Number.isInteger(minOperators) || minOperators < 0 || minOperators > MAX_MIN_OPERATORS) {
+    throw new InvalidInputError(`requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}`);
+  }
+  const minRestake = value.minRestake === undefined ? 0n : parseAmount(value.minRestake, 'requirements.minRestake');
+  if (minOperators === 0 && minRestake > 0n) throw new InvalidInputError('requirements.minRestake needs minOperators of 1 or more');
+  return { minOperators, minRestake: String(minRestake) };
+}
+
 /**
  * Validates a registration request (from REST or the TCP transport alike): known fields only,
  * an SPN id, a VM kind, a profile that circuits.json declares, a key of the StateTransition
- * shape, an address and an http(s) URL. The operator comes back lowercase.
+ * shape, an address, an http(s) URL and optional requirements. The operator comes back lowercase.
  */
 export function parseRegisterSpnInput(value: unknown, manifest: CircuitsManifest): { input: RegisterSpnInput; profile: CircuitProfile } {
   if (!isObject(value)) throw new InvalidInputError('registration must be an object');
@@ -85,5 +115,9 @@ export function parseRegisterSpnInput(value: unknown, manifest: CircuitsManifest
   checkVerificationKeyShape(value.verificationKey);
   const operator = parseAddress(value.operator, 'operator');
   const endpoint = parseEndpoint(value.endpoint);
-  return { input: { spnId, vmKind, profile: profile.name, verificationKey: value.verificationKey, operator, endpoint }, profile };
+  const requirements = parseRequirements(value.requirements);
+  return {
+    input: { spnId, vmKind, profile: profile.name, verificationKey: value.verificationKey, operator, endpoint, requirements },
+    profile,
+  };
 }

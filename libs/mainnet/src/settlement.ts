@@ -1,17 +1,38 @@
 import { canonicalJson, chunksHash, recoverBatchSigner, txDataHash } from '@mesh/core';
 import type { Hasher } from '@mesh/state';
+import type { ChunkVerifier } from '@mesh/zk';
 import type { DataSource } from 'typeorm';
-import { SettlementRejectedError } from './errors';
+import { SettlementRejectedError, SpnNotActiveError } from './errors';
 import type { Ledger } from './ledger';
 import { checkChunks, checkSequence, checkSettledLeaves, type SettledLeaf, type SpnPosition } from './settlement-rules';
 import { SPN_COLUMNS, toSpnRecord, type SpnRegistry, type SpnRow } from './spn-registry';
-import { parseSubmission, type ParsedSubmission } from './submission';
+import { parseSubmission, type ParsedChunk, type ParsedSubmission } from './submission';
 import type { SpnRecord, SqlRunner, SubmitResult } from './types';
 
 export interface SettlementOptions {
   /** Chain id of the signing domain (CHAIN_ID). */
   chainId: number;
   hasher: Hasher;
+}
+
+/** A chunk whose proof does not verify; `malformed` says why when it is not even a proof. */
+export interface ProofFailure {
+  chunk: number;
+  malformed?: string;
+}
+
+/** The chunks whose proof does not verify under the verifier's key, all checked in parallel. */
+export async function proofFailures(verifier: ChunkVerifier, chunks: readonly ParsedChunk[]): Promise<ProofFailure[]> {
+  const results = await Promise.all(
+    chunks.map(async (chunk, i): Promise<ProofFailure | undefined> => {
+      try {
+        return (await verifier.verifyStatement(chunk, chunk.proof)) ? undefined : { chunk: i };
+      } catch (err) {
+        return { chunk: i, malformed: (err as Error)?.message ?? String(err) };
+      }
+    }),
+  );
+  return results.filter((r): r is ProofFailure => r !== undefined);
 }
 
 function positionOf(spn: SpnRecord): SpnPosition {
@@ -40,7 +61,7 @@ export class SettlementService {
 
     const spn = await this.registry.get(header.spnId);
     if (!spn) throw new SettlementRejectedError('spn', `SPN "${header.spnId}" is not registered`);
-    if (spn.status !== 'active') throw new SettlementRejectedError('spn', `SPN "${spn.spnId}" is ${spn.status}, not active`);
+    if (spn.status !== 'active') throw new SpnNotActiveError(spn.spnId, spn.status);
 
     const signer = recoverBatchSigner(this.options.chainId, header, submission.signature);
     if (!signer) throw new SettlementRejectedError('signature', 'the signature is not a valid secp256k1 signature of the batch header');
@@ -75,7 +96,7 @@ export class SettlementService {
       const rows: SpnRow[] = await tx.query(`SELECT ${SPN_COLUMNS} FROM mainnet_spn WHERE spn_id = $1 FOR UPDATE`, [spn.spnId]);
       const locked = rows[0] && toSpnRecord(rows[0]);
       if (!locked) throw new SettlementRejectedError('spn', `SPN "${spn.spnId}" is not registered`);
-      if (locked.status !== 'active') throw new SettlementRejectedError('spn', `SPN "${spn.spnId}" is ${locked.status}, not active`);
+      if (locked.status !== 'active') throw new SpnNotActiveError(spn.spnId, locked.status);
       // Another submission may have settled in the meantime: the position is checked again under the lock.
       if (checkSequence(positionOf(locked), submission) === 'settled') return this.duplicateOf(tx, submission);
       const newLeaves = checkSettledLeaves(batchLeaves, await this.settledLeaves(tx, spn.spnId, batchLeaves));
@@ -127,22 +148,14 @@ export class SettlementService {
   }
 
   private async verifyProofs(spnId: string, submission: ParsedSubmission): Promise<void> {
-    const verifier = await this.registry.verifierFor(spnId);
-    const results = await Promise.all(
-      submission.parsedChunks.map(async (chunk, i) => {
-        try {
-          return await verifier.verifyStatement(chunk, chunk.proof);
-        } catch (err) {
-          throw new SettlementRejectedError('proof', `chunks[${i}].proof is malformed: ${(err as Error).message}`);
-        }
-      }),
-    );
-    const failed = results.flatMap((ok, i) => (ok ? [] : [i]));
-    if (failed.length > 0) {
+    const failures = await proofFailures(await this.registry.verifierFor(spnId), submission.parsedChunks);
+    const malformed = failures.find((f) => f.malformed !== undefined);
+    if (malformed) throw new SettlementRejectedError('proof', `chunks[${malformed.chunk}].proof is malformed: ${malformed.malformed}`);
+    if (failures.length > 0) {
       throw new SettlementRejectedError(
         'proof',
-        `the proof of ${failed.map((i) => `chunks[${i}]`).join(', ')} does not verify under the verification key registered for SPN "${spnId}"`,
-        { chunks: failed },
+        `the proof of ${failures.map((f) => `chunks[${f.chunk}]`).join(', ')} does not verify under the verification key registered for SPN "${spnId}"`,
+        { chunks: failures.map((f) => f.chunk) },
       );
     }
   }

@@ -1,11 +1,12 @@
-import { hashCanonical, InvalidInputError } from '@mesh/core';
+import { canonicalJson, hashCanonical, InvalidInputError } from '@mesh/core';
 import { zeroHashes, type Hasher } from '@mesh/state';
 import { ChunkVerifier, type CircuitsManifest, type VerificationKey } from '@mesh/zk';
 import type { DataSource } from 'typeorm';
 import { SpnConflictError } from './errors';
 import type { Ledger } from './ledger';
-import { parseRegisterSpnInput } from './register-input';
-import type { SpnRecord, SqlRunner, VmKind } from './types';
+import { NO_REQUIREMENTS, parseRegisterSpnInput } from './register-input';
+import { requirementsMet } from './spn-lifecycle';
+import type { SpnRecord, SpnStatus, SqlRunner, VmKind } from './types';
 
 /** A mainnet_spn row as the queries select it (SPN_COLUMNS). */
 export interface SpnRow {
@@ -16,7 +17,9 @@ export interface SpnRow {
   chunk_size: number;
   operator: string;
   endpoint: string;
-  status: 'active';
+  status: SpnStatus;
+  min_operators: number;
+  min_restake: string;
   vk_hash: string;
   genesis_root: string;
   last_batch_no: string;
@@ -26,7 +29,8 @@ export interface SpnRow {
 }
 
 export const SPN_COLUMNS =
-  'spn_id, vm_kind, profile, depth, chunk_size, operator, endpoint, status, vk_hash, genesis_root::text AS genesis_root, ' +
+  'spn_id, vm_kind, profile, depth, chunk_size, operator, endpoint, status, min_operators, min_restake::text AS min_restake, ' +
+  'vk_hash, genesis_root::text AS genesis_root, ' +
   'last_batch_no, last_root::text AS last_root, last_block, registered_at';
 
 export function toSpnRecord(row: SpnRow): SpnRecord {
@@ -39,6 +43,7 @@ export function toSpnRecord(row: SpnRow): SpnRecord {
     operator: row.operator,
     endpoint: row.endpoint,
     status: row.status,
+    requirements: { minOperators: row.min_operators, minRestake: row.min_restake },
     verificationKeyHash: row.vk_hash,
     genesisRoot: row.genesis_root,
     lastBatchNo: Number(row.last_batch_no),
@@ -51,7 +56,8 @@ export function toSpnRecord(row: SpnRow): SpnRecord {
 /**
  * The SPNs the mainnet knows. Registration validates everything the caller sends, computes the
  * genesis root itself (the empty tree of the profile's depth) and records a `spn_registered`
- * ledger event in the same transaction. New SPNs are active (staking comes later).
+ * ledger event in the same transaction. An SPN without requirements is active at once; one with
+ * requirements is `proposed` until operators restake enough on it (`Staking`, `reviewSpnStatus`).
  */
 export class SpnRegistry {
   private readonly verifiers = new Map<string, Promise<ChunkVerifier>>();
@@ -78,11 +84,15 @@ export class SpnRegistry {
     if (verifier.nPublic !== 4) throw new InvalidInputError(`verificationKey has ${verifier.nPublic} public signals, the statement has 4`);
     const vkHash = hashCanonical(input.verificationKey);
     const genesisRoot = String(zeroHashes(this.hasher, profile.depth)[profile.depth]);
+    const requirements = input.requirements ?? NO_REQUIREMENTS;
+    // Nobody can have restaked on an SPN that does not exist yet: only an SPN without requirements starts active.
+    const status: SpnStatus = requirementsMet(requirements, input.operator, []) ? 'active' : 'proposed';
 
     const record = await this.db.transaction(async (tx) => {
       const inserted: { spn_id: string }[] = await tx.query(
-        `INSERT INTO mainnet_spn (spn_id, vm_kind, profile, depth, chunk_size, verification_key, vk_hash, operator, endpoint, status, genesis_root, last_root)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, 'active', $10, $10)
+        `INSERT INTO mainnet_spn (spn_id, vm_kind, profile, depth, chunk_size, verification_key, vk_hash, operator, endpoint, status,
+           genesis_root, last_root, min_operators, min_restake)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $11, $10, $10, $12, $13)
          ON CONFLICT (spn_id) DO NOTHING RETURNING spn_id`,
         [
           input.spnId,
@@ -95,6 +105,9 @@ export class SpnRegistry {
           input.operator,
           input.endpoint,
           genesisRoot,
+          status,
+          requirements.minOperators,
+          requirements.minRestake,
         ],
       );
       const existing = toSpnRecord((await tx.query(`SELECT ${SPN_COLUMNS} FROM mainnet_spn WHERE spn_id = $1`, [input.spnId]))[0]);
@@ -110,6 +123,8 @@ export class SpnRegistry {
             endpoint: input.endpoint,
             verificationKeyHash: vkHash,
             genesisRoot,
+            requirements,
+            status,
           },
         });
         return existing;
@@ -121,6 +136,7 @@ export class SpnRegistry {
           ['verificationKey', existing.verificationKeyHash, vkHash],
           ['operator', existing.operator, input.operator],
           ['endpoint', existing.endpoint, input.endpoint],
+          ['requirements', canonicalJson(existing.requirements), canonicalJson(requirements)],
         ] as const
       ).filter(([, a, b]) => a !== b);
       if (differing.length > 0) {

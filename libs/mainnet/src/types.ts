@@ -6,7 +6,22 @@ export type VmKind = (typeof VM_KINDS)[number];
 /** Ids of SPNs: they key rows, signing domains and local files. */
 export const SPN_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
 
-export type SpnStatus = 'active';
+/**
+ * `proposed`: registered, its requirements not met yet; `active`: they are met, batches settle;
+ * `paused`: they were met and no longer are (batches wait until they are again).
+ */
+export const SPN_STATUSES = ['proposed', 'active', 'paused'] as const;
+export type SpnStatus = (typeof SPN_STATUSES)[number];
+
+/**
+ * What an SPN needs before it is active: at least `minOperators` operators with at least
+ * `minRestake` (base units, decimal) restaked on it each, its own operator among them. With
+ * `minOperators` 0 (the default) the SPN is active from its registration and needs no stake.
+ */
+export interface SpnRequirements {
+  minOperators: number;
+  minRestake: string;
+}
 
 /** What an operator supplies to register an SPN. The genesis root is computed by the mainnet. */
 export interface RegisterSpnInput {
@@ -20,6 +35,8 @@ export interface RegisterSpnInput {
   operator: string;
   /** The SPN node's http(s) base URL. */
   endpoint: string;
+  /** Default: no requirements (`minOperators` 0), active at once. */
+  requirements?: SpnRequirements;
 }
 
 /** A registered SPN and its settlement position (field elements as decimal strings). */
@@ -33,6 +50,7 @@ export interface SpnRecord {
   operator: string;
   endpoint: string;
   status: SpnStatus;
+  requirements: SpnRequirements;
   /** keccak256 of the canonical JSON of the verification key. */
   verificationKeyHash: string;
   /** Root of the empty tree of the profile's depth. */
@@ -48,6 +66,16 @@ export interface SpnRecord {
 
 export interface SpnDetails extends SpnRecord {
   verificationKey: Record<string, unknown>;
+  /** Operators with restake on the SPN, the largest first. */
+  operators: SpnOperatorStake[];
+}
+
+export interface SpnOperatorStake {
+  operator: string;
+  /** Decimal base units. */
+  restake: string;
+  /** Whether this restake counts toward the SPN's requirements (at least `minRestake`, above 0). */
+  qualifies: boolean;
 }
 
 /** Answer to an accepted submission; `duplicate` is true when the batch had already settled. */
@@ -83,7 +111,8 @@ export interface BatchRecord extends BatchSummary {
   txData: unknown[];
 }
 
-export type LedgerEventKind = 'spn_registered' | 'batch_settled';
+export type LedgerEventKind =
+  'genesis_balances' | 'spn_registered' | 'spn_status_changed' | 'batch_settled' | 'stake_operation' | 'operator_slashed';
 
 export interface LedgerEvent {
   id: number;
@@ -116,6 +145,53 @@ export interface CursorPage<T> {
   items: T[];
   /** Pass as `before` for the next (older) page; null on the last page. */
   nextBefore: number | null;
+}
+
+/** The staking rules of a mainnet (GET /staking). */
+export interface StakingParams {
+  /** Chain id of the mainnet's signing domain (stake operations, batch headers). */
+  chainId: number;
+  /** How long unbonding stake waits before `withdraw` takes it. */
+  unbondingMs: number;
+  /** Share of the slashable stake a proven fault burns, in basis points. */
+  slashBps: number;
+}
+
+/** An account on the mainnet: its balance and stake (decimal base units). */
+export interface AccountRecord {
+  address: string;
+  /** Free mainnet balance. */
+  balance: string;
+  /** Bonded stake not restaked on any SPN. */
+  bonded: string;
+  /** The nonce the account's next stake operation must carry. */
+  nonce: number;
+  restakes: { spnId: string; amount: string }[];
+  unbonding: UnbondingEntry[];
+}
+
+export interface UnbondingEntry {
+  id: number;
+  amount: string;
+  /** The SPN it was restaked on (slashable for that SPN until withdrawn); null when unbonded from bonded stake. */
+  spnId: string | null;
+  /** When `withdraw` may take it (ISO time). */
+  readyAt: string;
+}
+
+/** A fault proven against an operator and what it cost. */
+export interface SlashRecord {
+  id: number;
+  spnId: string;
+  operator: string;
+  batchNo: number;
+  /** EIP-712 digest of the signed batch header that was the evidence. */
+  headerDigest: string;
+  /** Chunks whose proof did not verify. */
+  failedChunks: number[];
+  /** Decimal base units taken (burned): restake first, then unbonding entries from the SPN. */
+  amount: string;
+  slashedAt: string;
 }
 
 /** Minimal SQL surface: a TypeORM DataSource, EntityManager or QueryRunner. */

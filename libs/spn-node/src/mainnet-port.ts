@@ -8,14 +8,15 @@ export interface SpnRegistration {
   verificationKey: unknown;
   operator: string;
   endpoint: string;
+  requirements?: { minOperators: number; minRestake: string };
 }
 
 export type SubmitOutcome = { status: 'accepted'; duplicate: boolean } | { status: 'rejected'; reason: string };
 
 /**
  * The SPN's view of the mainnet. The app adapts the transport client to it: a permanent refusal
- * is an outcome (`rejected`, with the mainnet's reason); a transport failure or time-out throws,
- * and the caller retries.
+ * is an outcome (`rejected`, with the mainnet's reason); a transport failure, a time-out or an SPN
+ * that is not active (yet, or any more: SPN_NOT_ACTIVE) throws, and the caller retries.
  */
 export interface MainnetPort {
   registerSpn(registration: SpnRegistration): Promise<void>;

@@ -35,6 +35,8 @@ export interface SpnNodeOptions {
   /** secp256k1 private key of the operator that signs settlements. */
   operatorKey: string;
   mainnet: MainnetPort;
+  /** Registered with the SPN (RegisterSpnInput.requirements of libs/mainnet); none by default: active at once. */
+  requirements?: { minOperators: number; minRestake: string };
   blockTimeMs: number;
   maxBlockTxs: number;
   batchBlocks: number;
@@ -234,6 +236,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
       verificationKey: readVerificationKey(artifacts.verificationKeyPath),
       operator: this.operatorAddress,
       endpoint: this.endpoint,
+      ...(this.options.requirements && this.options.requirements.minOperators > 0 ? { requirements: this.options.requirements } : {}),
     });
     this.registered = true;
     this.options.logger.log(`registered on the mainnet as ${spnId} (operator ${this.operatorAddress})`);

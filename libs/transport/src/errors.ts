@@ -12,8 +12,11 @@ export interface MainnetRpcError {
   retryable: boolean;
 }
 
-/** Codes of MeshErrors that come from the mainnet's state, not from the request: worth retrying. */
-const RETRYABLE_CODES = new Set(['DATABASE']);
+/**
+ * Codes of MeshErrors that come from the mainnet's state, not from the request: worth retrying.
+ * SPN_NOT_ACTIVE: the SPN's requirements are not met right now; its batches settle once they are.
+ */
+const RETRYABLE_CODES = new Set(['DATABASE', 'SPN_NOT_ACTIVE']);
 
 /** Server side: what to send back for an error thrown by a message handler. */
 export function toMainnetRpcError(err: unknown): MainnetRpcError {

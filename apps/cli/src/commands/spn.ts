@@ -6,9 +6,11 @@ import { COMMON_OPTIONS, mainnetUrl, NODE_OPTIONS, parseCommand, required } from
 export const SPN_USAGE = `mesh spn list [--mainnet URL] [--json]
 mesh spn show <id> [--mainnet URL] [--json]
 mesh spn batches <id> [--limit N] [--before BATCH] [--mainnet URL] [--json]
-mesh spn register --id ID --vm wasm|evm --operator 0xADDRESS --endpoint URL [--profile dev] [--mainnet URL] [--json]
+mesh spn register --id ID --vm wasm|evm --operator 0xADDRESS --endpoint URL [--profile dev]
+    [--min-operators N] [--min-restake AMOUNT] [--mainnet URL] [--json]
   register sends the profile's verification key from this machine's circuit artifacts
-  (MESH_CACHE_DIR): they must be those the SPN's provers use.`;
+  (MESH_CACHE_DIR): they must be those the SPN's provers use. With --min-operators N the SPN is
+  proposed until N operators (the SPN's own among them) restake --min-restake on it.`;
 
 export async function spnCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
@@ -39,8 +41,14 @@ async function show(argv: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(spn, null, 2) + '\n');
     return 0;
   }
-  const { verificationKey: _key, ...fields } = spn;
+  const { verificationKey: _key, requirements, operators, ...fields } = spn;
   for (const [name, value] of Object.entries(fields)) io.out(`${name}: ${value ?? '-'}\n`);
+  io.out(
+    requirements.minOperators === 0
+      ? 'requirements: none\n'
+      : `requirements: ${requirements.minOperators} operator(s) with at least ${requirements.minRestake} restaked\n`,
+  );
+  for (const o of operators) io.out(`operator ${o.operator}: restaked ${o.restake}${o.qualifies ? '' : ' (below the minimum)'}\n`);
   return 0;
 }
 
@@ -89,15 +97,24 @@ async function register(argv: string[], io: CliIo): Promise<number> {
       profile: { type: 'string', default: 'dev' },
       operator: { type: 'string' },
       endpoint: { type: 'string' },
+      'min-operators': { type: 'string' },
+      'min-restake': { type: 'string' },
     },
     false,
   );
+  const minOperators = values['min-operators'];
+  if (minOperators !== undefined && !/^\d{1,3}$/.test(minOperators))
+    throw new UsageError(`--min-operators must be a whole number (got ${JSON.stringify(minOperators)})`, 'spn');
+  if (values['min-restake'] !== undefined && minOperators === undefined) throw new UsageError('--min-restake needs --min-operators', 'spn');
   const input = {
     spnId: required(values.id, 'id', 'spn'),
     vmKind: required(values.vm, 'vm', 'spn'),
     profile: values.profile,
     operator: required(values.operator, 'operator', 'spn'),
     endpoint: required(values.endpoint, 'endpoint', 'spn'),
+    ...(minOperators === undefined
+      ? {}
+      : { requirements: { minOperators: Number(minOperators), minRestake: values['min-restake'] ?? '0' } }),
   };
   // Loaded only here: the circuit libs take a while to load, and other commands do not need them.
   const { buildCircuitArtifacts, readVerificationKey } = await import('@mesh/zk');
@@ -105,6 +122,7 @@ async function register(argv: string[], io: CliIo): Promise<number> {
   const verificationKey = readVerificationKey(artifacts.verificationKeyPath) as unknown as Record<string, unknown>;
   const spn = await new MainnetRestClient(mainnetUrl(values, io)).registerSpn<SpnRecord>({ ...input, verificationKey });
   if (values.json) io.out(JSON.stringify(spn, null, 2) + '\n');
-  else io.out(`registered ${spn.spnId} (${spn.vmKind}, profile ${spn.profile}, verification key ${spn.verificationKeyHash})\n`);
+  else
+    io.out(`registered ${spn.spnId} (${spn.vmKind}, profile ${spn.profile}, verification key ${spn.verificationKeyHash}): ${spn.status}\n`);
   return 0;
 }

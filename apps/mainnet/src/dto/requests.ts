@@ -1,9 +1,39 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEthereumAddress, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { MAX_PAGE_SIZE, SPN_ID_PATTERN, VM_KINDS, type VmKind } from '@mesh/mainnet';
+import {
+  IsArray,
+  IsEthereumAddress,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { STAKE_OPERATION_KINDS, type StakeOperationKind } from '@mesh/core';
+import { MAX_MIN_OPERATORS, MAX_PAGE_SIZE, SPN_ID_PATTERN, VM_KINDS, type VmKind } from '@mesh/mainnet';
 
 const SPN_ID_RULE = 'must be 1 to 32 characters a-z, 0-9 or -';
+const AMOUNT = /^[0-9]{1,78}$/;
+const AMOUNT_RULE = 'must be a decimal string of base units';
+
+export class SpnRequirementsDto {
+  @ApiProperty({ minimum: 0, maximum: MAX_MIN_OPERATORS, description: 'Operators with a qualifying restake the SPN needs to be active' })
+  @IsInt({ message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  @Min(0, { message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  @Max(MAX_MIN_OPERATORS, { message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  minOperators!: number;
+
+  @ApiPropertyOptional({ example: '1000', default: '0', description: 'Restake (base units, decimal) each of them needs at least' })
+  @IsOptional()
+  @Matches(AMOUNT, { message: `requirements.minRestake ${AMOUNT_RULE}` })
+  minRestake?: string;
+}
 
 export class RegisterSpnDto {
   @ApiProperty({ example: 'spn-1', pattern: SPN_ID_PATTERN.source })
@@ -34,6 +64,68 @@ export class RegisterSpnDto {
   @ApiProperty({ example: 'http://127.0.0.1:8081' })
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'endpoint must be an http(s) URL' })
   endpoint!: string;
+
+  @ApiPropertyOptional({
+    type: SpnRequirementsDto,
+    description: 'What the SPN needs to be active; without it (or with minOperators 0) it is active at once',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SpnRequirementsDto)
+  requirements?: SpnRequirementsDto;
+}
+
+export class StakeOperationDto {
+  @ApiProperty({ enum: STAKE_OPERATION_KINDS })
+  @IsIn(STAKE_OPERATION_KINDS, { message: `kind must be one of ${STAKE_OPERATION_KINDS.join(', ')}` })
+  kind!: StakeOperationKind;
+
+  @ApiProperty({ description: 'The account whose stake moves; it signs the operation' })
+  @IsEthereumAddress({ message: 'operator must be a 0x-prefixed 20-byte hex address' })
+  operator!: string;
+
+  @ApiPropertyOptional({ default: '', description: 'The SPN of restake and unrestake; "" (or absent) otherwise' })
+  @IsOptional()
+  @IsString()
+  spnId?: string;
+
+  @ApiProperty({ example: '1000', description: 'Base units, decimal; "0" for withdraw' })
+  @Matches(AMOUNT, { message: `amount ${AMOUNT_RULE}` })
+  amount!: string;
+
+  @ApiProperty({ minimum: 0, description: "The account's next nonce (GET /accounts/:address)" })
+  @IsInt({ message: 'nonce must be a non-negative integer' })
+  @Min(0, { message: 'nonce must be a non-negative integer' })
+  nonce!: number;
+
+  @ApiProperty({ description: 'EIP-712 signature of StakeOperation(kind, operator, spnId, amount, nonce) in the mainnet domain' })
+  @Matches(/^0x[0-9a-fA-F]{130}$/, { message: 'signature must be a 0x-prefixed 65-byte hex signature' })
+  signature!: string;
+}
+
+/** A batch as an SPN operator signed it: the same shape as a settlement submission. */
+export class EvidenceDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The signed batch header' })
+  @IsObject()
+  header!: Record<string, unknown>;
+
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'The chunks the header covers (statements, proofs, updates)' })
+  @IsArray()
+  chunks!: unknown[];
+
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  @IsArray()
+  txData!: unknown[];
+
+  @ApiProperty({ description: "The operator's EIP-712 signature of the header" })
+  @IsString()
+  signature!: string;
+}
+
+export class AddressParams {
+  @ApiProperty({ example: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' })
+  @IsEthereumAddress({ message: 'address must be a 0x-prefixed 20-byte hex address' })
+  address!: string;
 }
 
 export class OffsetPageQuery {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { VM_KINDS } from '@mesh/mainnet';
+import { SPN_STATUSES, VM_KINDS } from '@mesh/mainnet';
 
 // Response shapes for the OpenAPI document; the controllers return the libs/mainnet records.
 
@@ -11,6 +11,11 @@ export class ErrorDto {
   code?: string;
 }
 
+export class SpnRequirementsViewDto {
+  @ApiProperty({ example: 0 }) minOperators!: number;
+  @ApiProperty({ example: '0', description: 'decimal base units' }) minRestake!: string;
+}
+
 export class SpnDto {
   @ApiProperty({ example: 'spn-1' }) spnId!: string;
   @ApiProperty({ enum: VM_KINDS }) vmKind!: string;
@@ -19,7 +24,9 @@ export class SpnDto {
   @ApiProperty({ example: 2, description: 'Updates per chunk proof (K)' }) chunkSize!: number;
   @ApiProperty({ description: 'Lowercase operator address' }) operator!: string;
   @ApiProperty() endpoint!: string;
-  @ApiProperty({ enum: ['active'] }) status!: string;
+  @ApiProperty({ enum: SPN_STATUSES, description: 'proposed until its requirements are met, then active; paused when they no longer are' })
+  status!: string;
+  @ApiProperty({ type: SpnRequirementsViewDto }) requirements!: SpnRequirementsViewDto;
   @ApiProperty({ description: 'keccak256 of the canonical JSON of the verification key' }) verificationKeyHash!: string;
   @ApiProperty({ description: 'Root of the empty tree of the profile depth (decimal)' }) genesisRoot!: string;
   @ApiProperty({ description: '0 before the first batch' }) lastBatchNo!: number;
@@ -29,8 +36,54 @@ export class SpnDto {
   @ApiProperty({ format: 'date-time' }) registeredAt!: string;
 }
 
+export class OperatorStakeDto {
+  @ApiProperty() operator!: string;
+  @ApiProperty({ description: 'decimal base units' }) restake!: string;
+  @ApiProperty({ description: 'whether it counts toward the requirements' }) qualifies!: boolean;
+}
+
 export class SpnDetailsDto extends SpnDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) verificationKey!: Record<string, unknown>;
+  @ApiProperty({ type: [OperatorStakeDto], description: 'operators restaked on it, the largest first' }) operators!: OperatorStakeDto[];
+}
+
+export class StakingParamsDto {
+  @ApiProperty({ example: 4242, description: 'chain id of the EIP-712 domain stake operations are signed in' }) chainId!: number;
+  @ApiProperty({ description: 'how long unbonding stake waits before withdraw (ms)' }) unbondingMs!: number;
+  @ApiProperty({ description: 'share of the slashable stake a proven fault burns (basis points)' }) slashBps!: number;
+}
+
+export class RestakeDto {
+  @ApiProperty() spnId!: string;
+  @ApiProperty({ description: 'decimal base units' }) amount!: string;
+}
+
+export class UnbondingEntryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ description: 'decimal base units' }) amount!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'the SPN it was restaked on; slashable for it until withdrawn' }) spnId!:
+    string | null;
+  @ApiProperty({ format: 'date-time' }) readyAt!: string;
+}
+
+export class AccountDto {
+  @ApiProperty() address!: string;
+  @ApiProperty({ description: 'free mainnet balance (decimal base units)' }) balance!: string;
+  @ApiProperty({ description: 'bonded stake not restaked' }) bonded!: string;
+  @ApiProperty({ description: 'the nonce its next stake operation must carry' }) nonce!: number;
+  @ApiProperty({ type: [RestakeDto] }) restakes!: RestakeDto[];
+  @ApiProperty({ type: [UnbondingEntryDto] }) unbonding!: UnbondingEntryDto[];
+}
+
+export class SlashDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() spnId!: string;
+  @ApiProperty() operator!: string;
+  @ApiProperty() batchNo!: number;
+  @ApiProperty({ description: 'EIP-712 digest of the signed batch header used as evidence' }) headerDigest!: string;
+  @ApiProperty({ type: [Number] }) failedChunks!: number[];
+  @ApiProperty({ description: 'burned (decimal base units)' }) amount!: string;
+  @ApiProperty({ format: 'date-time' }) slashedAt!: string;
 }
 
 export class SpnPageDto {

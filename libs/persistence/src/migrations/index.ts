@@ -3,6 +3,7 @@ import { Mainnet1764000000000 } from './1764000000000-mainnet';
 import { SpnNode1764000001000 } from './1764000001000-spn-node';
 import { SpnEvm1764000002000 } from './1764000002000-spn-evm';
 import { ProofJobProvers1764000003000 } from './1764000003000-proof-job-provers';
+import { MainnetStaking1764000004000 } from './1764000004000-mainnet-staking';
 
 /** Every migration, oldest first. Listed as classes (not globs) so TS sources and dist both work. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   SpnNode1764000001000,
   SpnEvm1764000002000,
   ProofJobProvers1764000003000,
+  MainnetStaking1764000004000,
 ];

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, MeshError, NotFoundError } from '@mesh/core';
-import type { BatchRecord, BlockRecord, SpnDetails } from '@mesh/mainnet';
+import type { AccountRecord, BatchRecord, BlockRecord, SpnDetails } from '@mesh/mainnet';
 import {
   fromGrpcBatch,
   fromGrpcBlock,
@@ -14,6 +14,9 @@ import {
   toGrpcSpnDetails,
   toGrpcSpnPage,
   toRegisterSpnInput,
+  fromGrpcAccount,
+  MESH_CODE_METADATA,
+  toGrpcAccount,
 } from './admin-wire';
 
 const spn: SpnDetails = {
@@ -25,6 +28,7 @@ const spn: SpnDetails = {
   operator: '0x5e1ec7ed00000000000000000000000000000001',
   endpoint: 'http://127.0.0.1:8081',
   status: 'active',
+  requirements: { minOperators: 2, minRestake: '100' },
   verificationKeyHash: '0x' + 'ab'.repeat(32),
   genesisRoot: '123',
   lastBatchNo: 0,
@@ -32,6 +36,7 @@ const spn: SpnDetails = {
   lastBlock: null,
   registeredAt: '2026-12-07T15:00:00.000Z',
   verificationKey: { protocol: 'groth16', curve: 'bn128', nPublic: 4 },
+  operators: [{ operator: '0x5e1ec7ed00000000000000000000000000000001', restake: '300', qualifies: true }],
 };
 
 describe('gRPC admin wire format', () => {
@@ -40,7 +45,7 @@ describe('gRPC admin wire format', () => {
     expect(wire.spn.lastBlock).toBeUndefined();
     expect(JSON.parse(wire.verificationKeyJson)).toEqual(spn.verificationKey);
     expect(fromGrpcSpnDetails(wire)).toEqual(spn);
-    const { verificationKey: _key, ...record } = spn;
+    const { verificationKey: _key, operators: _operators, ...record } = spn;
     const settled = { ...record, lastBatchNo: 3, lastBlock: 17 };
     expect(fromGrpcSpnPage(toGrpcSpnPage({ items: [settled], nextOffset: 20 }))).toEqual({ items: [settled], nextOffset: 20 });
     expect(fromGrpcSpnPage(toGrpcSpnPage({ items: [], nextOffset: null }))).toEqual({ items: [], nextOffset: null });
@@ -79,6 +84,20 @@ describe('gRPC admin wire format', () => {
       ],
     };
     expect(fromGrpcBlock(toGrpcBlock(block))).toEqual(block);
+
+    const account: AccountRecord = {
+      address: spn.operator,
+      balance: '700',
+      bonded: '0',
+      nonce: 3,
+      restakes: [{ spnId: 'spn-1', amount: '300' }],
+      unbonding: [
+        { id: 1, amount: '5', spnId: 'spn-1', readyAt: '2026-12-08T15:00:00.000Z' },
+        { id: 2, amount: '6', spnId: null, readyAt: '2026-12-08T16:00:00.000Z' },
+      ],
+    };
+    expect(toGrpcAccount(account).unbonding[1].spnId).toBeUndefined();
+    expect(fromGrpcAccount(toGrpcAccount(account))).toEqual(account);
   });
 
   it('reads a registration; a verification key that is not JSON is refused naming the field', () => {
@@ -92,16 +111,22 @@ describe('gRPC admin wire format', () => {
       endpoint: rest.endpoint,
     };
     expect(toRegisterSpnInput(fromRegisterSpnInput(input))).toEqual(input);
+    const required = { ...input, requirements: { minOperators: 1, minRestake: '5' } };
+    expect(toRegisterSpnInput(fromRegisterSpnInput(required))).toEqual(required);
     expect(() => toRegisterSpnInput({ ...fromRegisterSpnInput(input), verificationKeyJson: '{oops' })).toThrow(
       new InvalidInputError('verification_key_json must be JSON text'),
     );
   });
 
   it('maps typed errors to gRPC status codes with their reason; anything else is INTERNAL', () => {
-    expect(toGrpcError(new InvalidInputError('limit must be an integer from 1 to 100'))).toEqual({
-      code: GrpcStatus.INVALID_ARGUMENT,
-      message: 'limit must be an integer from 1 to 100',
-    });
+    const invalid = toGrpcError(new InvalidInputError('limit must be an integer from 1 to 100'));
+    expect(invalid).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, message: 'limit must be an integer from 1 to 100' });
+    expect(invalid.metadata?.get(MESH_CODE_METADATA)).toEqual(['INVALID_INPUT']);
+    // Refusals that share FAILED_PRECONDITION keep their own code in the metadata.
+    for (const code of ['SETTLEMENT_REJECTED', 'STAKING_REJECTED', 'EVIDENCE_REJECTED', 'SPN_NOT_ACTIVE']) {
+      const error = toGrpcError(new MeshError(code, 'refused'));
+      expect([error.code, error.metadata?.get(MESH_CODE_METADATA)]).toEqual([GrpcStatus.FAILED_PRECONDITION, [code]]);
+    }
     expect(toGrpcError(new NotFoundError('SPN "x" is not registered')).code).toBe(GrpcStatus.NOT_FOUND);
     // libs/mainnet's SpnConflictError and SettlementRejectedError, libs/persistence's DatabaseError
     expect(toGrpcError(new MeshError('SPN_CONFLICT', 'SPN "x" is already registered with another endpoint')).code).toBe(

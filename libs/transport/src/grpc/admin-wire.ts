@@ -4,11 +4,12 @@
  * records libs/mainnet returns. Free-form documents travel as JSON text (`*Json` fields).
  */
 import { join } from 'node:path';
-import { ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
+import { Metadata, ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import { InvalidInputError, MeshError } from '@mesh/core';
 import type {
+  AccountRecord,
   BatchRecord,
   BatchSummary,
   BlockRecord,
@@ -17,8 +18,11 @@ import type {
   LedgerEvent,
   OffsetPage,
   RegisterSpnInput,
+  SlashRecord,
   SpnDetails,
+  SpnOperatorStake,
   SpnRecord,
+  SpnRequirements,
 } from '@mesh/mainnet';
 
 /** The proto file (copied next to the compiled code by scripts/copy-assets.mjs). */
@@ -69,6 +73,7 @@ export interface GrpcRegisterSpnRequest {
   verificationKeyJson: string;
   operator: string;
   endpoint: string;
+  requirements?: SpnRequirements;
 }
 /** An SpnRecord on the wire: its enums as strings, `lastBlock` absent before the first batch. */
 export interface GrpcSpn extends Omit<SpnRecord, 'vmKind' | 'status' | 'lastBlock'> {
@@ -79,6 +84,32 @@ export interface GrpcSpn extends Omit<SpnRecord, 'vmKind' | 'status' | 'lastBloc
 export interface GrpcSpnDetails {
   spn: GrpcSpn;
   verificationKeyJson: string;
+  operators: SpnOperatorStake[];
+}
+export interface GrpcStakeOperation {
+  kind: string;
+  operator: string;
+  spnId: string;
+  amount: string;
+  nonce: number;
+  signature: string;
+}
+export interface GrpcGetAccountRequest {
+  address: string;
+}
+/** An AccountRecord on the wire: an unbonding entry's `spnId` absent when it has none. */
+export interface GrpcAccount extends Omit<AccountRecord, 'unbonding'> {
+  unbonding: { id: number; amount: string; spnId?: string; readyAt: string }[];
+}
+export interface GrpcEvidence {
+  submissionJson: string;
+}
+export type GrpcSlash = SlashRecord;
+export interface GrpcListSlashesRequest {
+  spnId: string;
+}
+export interface GrpcSlashList {
+  items: GrpcSlash[];
 }
 export interface GrpcListSpnsRequest {
   limit?: number;
@@ -166,6 +197,7 @@ export const toRegisterSpnInput = (req: GrpcRegisterSpnRequest): RegisterSpnInpu
   verificationKey: parseJsonField(req.verificationKeyJson, 'verification_key_json') as Record<string, unknown>,
   operator: req.operator,
   endpoint: req.endpoint,
+  ...(req.requirements ? { requirements: req.requirements } : {}),
 });
 
 export const fromRegisterSpnInput = (input: RegisterSpnInput): GrpcRegisterSpnRequest => ({
@@ -175,6 +207,7 @@ export const fromRegisterSpnInput = (input: RegisterSpnInput): GrpcRegisterSpnRe
   verificationKeyJson: JSON.stringify(input.verificationKey),
   operator: input.operator,
   endpoint: input.endpoint,
+  ...(input.requirements ? { requirements: input.requirements } : {}),
 });
 
 export const toGrpcSpn = (spn: SpnRecord): GrpcSpn => ({ ...spn, lastBlock: present(spn.lastBlock) });
@@ -185,14 +218,31 @@ export const fromGrpcSpn = (spn: GrpcSpn): SpnRecord => ({
   lastBlock: orNull(spn.lastBlock),
 });
 
-export const toGrpcSpnDetails = ({ verificationKey, ...spn }: SpnDetails): GrpcSpnDetails => ({
+export const toGrpcSpnDetails = ({ verificationKey, operators, ...spn }: SpnDetails): GrpcSpnDetails => ({
   spn: toGrpcSpn(spn),
   verificationKeyJson: JSON.stringify(verificationKey),
+  operators,
 });
 export const fromGrpcSpnDetails = (d: GrpcSpnDetails): SpnDetails => ({
   ...fromGrpcSpn(d.spn),
   verificationKey: parseJsonDocument(d.verificationKeyJson, 'a verification key'),
+  operators: d.operators ?? [],
 });
+
+export const toGrpcAccount = (a: AccountRecord): GrpcAccount => ({
+  ...a,
+  unbonding: a.unbonding.map((u) => ({ ...u, spnId: present(u.spnId) })),
+});
+export const fromGrpcAccount = (a: GrpcAccount): AccountRecord => ({
+  ...a,
+  restakes: a.restakes ?? [],
+  unbonding: (a.unbonding ?? []).map((u) => ({ ...u, spnId: orNull(u.spnId) })),
+});
+
+/** The evidence's submission, parsed; InvalidInputError when it is not JSON. */
+export const toEvidenceInput = (req: GrpcEvidence): unknown => parseJsonField(req.submissionJson, 'submission_json');
+export const fromEvidenceInput = (submission: unknown): GrpcEvidence => ({ submissionJson: JSON.stringify(submission) });
+export const fromGrpcSlash = (s: GrpcSlash): SlashRecord => ({ ...s, failedChunks: s.failedChunks ?? [] });
 
 export const toGrpcSpnPage = (page: OffsetPage<SpnRecord>): GrpcSpnPage => ({
   items: page.items.map(toGrpcSpn),
@@ -263,11 +313,21 @@ export const GRPC_STATUS_OF_CODE: Record<string, GrpcStatus> = {
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   SPN_CONFLICT: GrpcStatus.ALREADY_EXISTS,
   SETTLEMENT_REJECTED: GrpcStatus.FAILED_PRECONDITION,
+  STAKING_REJECTED: GrpcStatus.FAILED_PRECONDITION,
+  EVIDENCE_REJECTED: GrpcStatus.FAILED_PRECONDITION,
+  SPN_NOT_ACTIVE: GrpcStatus.FAILED_PRECONDITION,
   DATABASE: GrpcStatus.UNAVAILABLE,
 };
 
-/** Server side: the gRPC error (status code and reason) for an error a handler threw. */
-export function toGrpcError(err: unknown): { code: GrpcStatus; message: string } {
-  if (err instanceof MeshError) return { code: GRPC_STATUS_OF_CODE[err.code] ?? GrpcStatus.INTERNAL, message: err.message };
+/** Trailing metadata key of the MeshError code behind a refusal (several codes share FAILED_PRECONDITION). */
+export const MESH_CODE_METADATA = 'mesh-code';
+
+/** Server side: the gRPC error (status code, reason, and the MeshError code as metadata) for an error a handler threw. */
+export function toGrpcError(err: unknown): { code: GrpcStatus; message: string; metadata?: Metadata } {
+  if (err instanceof MeshError) {
+    const metadata = new Metadata();
+    metadata.set(MESH_CODE_METADATA, err.code);
+    return { code: GRPC_STATUS_OF_CODE[err.code] ?? GrpcStatus.INTERNAL, message: err.message, metadata };
+  }
   return { code: GrpcStatus.INTERNAL, message: `internal mainnet error: ${(err as Error)?.message ?? String(err)}` };
 }

@@ -1,6 +1,7 @@
 import { credentials, loadPackageDefinition, Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type {
+  AccountRecord,
   BatchRecord,
   BatchSummary,
   BlockRecord,
@@ -8,9 +9,12 @@ import type {
   CursorPage,
   OffsetPage,
   RegisterSpnInput,
+  SlashRecord,
   SpnDetails,
   SpnRecord,
+  StakingParams,
 } from '@mesh/mainnet';
+import type { SignedStakeOperation } from '@mesh/core';
 import { MainnetRejectedError, MainnetUnavailableError } from '../errors';
 import {
   fromGrpcBatch,
@@ -20,12 +24,19 @@ import {
   fromGrpcSpn,
   fromGrpcSpnDetails,
   fromGrpcSpnPage,
+  fromEvidenceInput,
+  fromGrpcAccount,
+  fromGrpcSlash,
   fromRegisterSpnInput,
   MAINNET_ADMIN_LOADER_OPTIONS,
+  MESH_CODE_METADATA,
   MAINNET_ADMIN_PROTO,
 } from './admin-wire';
 
-/** The MeshError code behind each refusal status the mainnet sends (admin-wire GRPC_STATUS_OF_CODE). */
+/**
+ * The MeshError code behind each refusal status the mainnet sends (admin-wire GRPC_STATUS_OF_CODE),
+ * when its `mesh-code` metadata does not say.
+ */
 const CODE_OF_STATUS: Partial<Record<GrpcStatus, string>> = {
   [GrpcStatus.INVALID_ARGUMENT]: 'INVALID_INPUT',
   [GrpcStatus.NOT_FOUND]: 'NOT_FOUND',
@@ -112,6 +123,28 @@ export class MainnetAdminClient {
     return fromGrpcBlock(await this.call('getBlock', { number }));
   }
 
+  async getStakingParams(): Promise<StakingParams> {
+    return this.call('getStakingParams', {});
+  }
+
+  /** A signed stake operation (libs/core signStakeOperation); answers with the account after it. */
+  async submitStakeOperation(op: SignedStakeOperation): Promise<AccountRecord> {
+    return fromGrpcAccount(await this.call('submitStakeOperation', op));
+  }
+
+  async getAccount(address: string): Promise<AccountRecord> {
+    return fromGrpcAccount(await this.call('getAccount', { address }));
+  }
+
+  /** Evidence of a fault: a signed batch (header, chunks, txData, signature) whose proof does not verify. */
+  async submitEvidence(submission: unknown): Promise<SlashRecord> {
+    return fromGrpcSlash(await this.call('submitEvidence', fromEvidenceInput(submission)));
+  }
+
+  async listSlashes(spnId: string): Promise<SlashRecord[]> {
+    return ((await this.call('listSlashes', { spnId })).items ?? []).map(fromGrpcSlash);
+  }
+
   close(): void {
     this.client.close();
   }
@@ -121,7 +154,8 @@ export class MainnetAdminClient {
     return new Promise((resolve, reject) => {
       unary(request, new Metadata(), { deadline: new Date(Date.now() + this.timeoutMs) }, (err, response) => {
         if (!err) return resolve(response);
-        const code = CODE_OF_STATUS[err.code];
+        const sent = err.metadata?.get(MESH_CODE_METADATA)[0];
+        const code = CODE_OF_STATUS[err.code] && (typeof sent === 'string' ? sent : CODE_OF_STATUS[err.code]);
         reject(
           code
             ? new MainnetRejectedError(code, err.details)

@@ -21,7 +21,10 @@ export const STATUS_OF_CODE: Record<string, number> = {
   INVALID_INPUT: HttpStatus.BAD_REQUEST,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   SPN_CONFLICT: HttpStatus.CONFLICT,
+  SPN_NOT_ACTIVE: HttpStatus.CONFLICT,
   SETTLEMENT_REJECTED: HttpStatus.UNPROCESSABLE_ENTITY,
+  STAKING_REJECTED: HttpStatus.UNPROCESSABLE_ENTITY,
+  EVIDENCE_REJECTED: HttpStatus.UNPROCESSABLE_ENTITY,
   DATABASE: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
@@ -36,7 +39,8 @@ const REASON: Record<number, string> = {
 
 /**
  * Shared by the mainnet and SPN apps. Maps the libs' typed errors to HTTP answers `{ statusCode, error, message, code }`
- * (InvalidInputError 400, NotFoundError 404, SpnConflictError 409, SettlementRejectedError 422).
+ * (InvalidInputError 400, NotFoundError 404, SpnConflictError and SpnNotActiveError 409,
+ * SettlementRejectedError, StakingRejectedError and EvidenceRejectedError 422).
  * Outside HTTP (a microservice handler) it answers with the transport's error body instead.
  */
 @Catch(MeshError)
