@@ -86,16 +86,36 @@ describe('mesh against a devnet', () => {
     const operator = devAccount(3).address;
     const closedPort = await findFreePort('127.0.0.1'); // nothing listens there
     const endpoint = `http://127.0.0.1:${closedPort}`;
-    const args = ['spn', 'register', '--id', 'cli-spn', '--vm', 'wasm', '--operator', operator, '--endpoint', endpoint];
+    const args = [
+      'spn',
+      'register',
+      '--id',
+      'cli-spn',
+      '--vm',
+      'wasm',
+      '--min-operators',
+      '1',
+      '--operator',
+      operator,
+      '--endpoint',
+      endpoint,
+    ];
     const registered = await mesh(...args);
     expect(registered).toMatchObject({ code: 0, err: '' });
     const wasm1 = JSON.parse((await mesh('spn', 'show', fx.devnet.spnId, '--json')).out) as SpnDetails;
-    expect(registered.out).toBe(`registered cli-spn (wasm, profile dev, verification key ${wasm1.verificationKeyHash})\n`);
+    expect(registered.out).toBe(`registered cli-spn (wasm, profile dev, verification key ${wasm1.verificationKeyHash}): proposed\n`);
     expect(JSON.parse((await mesh('spn', 'show', 'cli-spn', '--json')).out)).toMatchObject({
       spnId: 'cli-spn',
       operator: operator.toLowerCase(),
       lastBatchNo: 0,
+      status: 'proposed',
+      requirements: { minOperators: 1, minRestake: '0' },
     });
+    expect((await mesh('spn', 'show', 'cli-spn')).out).toContain('status: proposed\n');
+    expect((await mesh('spn', 'show', 'cli-spn')).out).toContain('requirements: 1 operator(s) with any stake restaked\n');
+    const badUsage = await mesh('spn', 'register', '--id', 'x', '--min-restake', '5');
+    expect(badUsage.code).toBe(2);
+    expect(badUsage.err).toMatch(/--min-restake needs --min-operators/);
 
     const conflict = await mesh(...args.slice(0, -1), `${endpoint}/other`);
     expect(conflict.code).toBe(1);
@@ -108,7 +128,7 @@ describe('mesh against a devnet', () => {
       / {2}wasm-1 \(wasm, active\) at http:\/\/127\.0\.0\.1:\d+: \d+ batch(es)? settled\n {4}node: height \d+, 0 pending/,
     );
     expect(status.out).toContain(
-      `  cli-spn (wasm, active) at ${endpoint}: 0 batches settled\n    node: cannot reach the node: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`,
+      `  cli-spn (wasm, proposed) at ${endpoint}: 0 batches settled\n    node: cannot reach the node: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`,
     );
   });
 });

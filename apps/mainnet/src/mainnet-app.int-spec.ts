@@ -162,6 +162,30 @@ describe('mainnet REST API', () => {
       body: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'SPN "nobody" is not registered' },
     });
   });
+
+  it('registers an SPN with requirements as proposed; bad requirements are a 400 with the reason', async () => {
+    const required = { ...registration(), spnId: 'spn-req', requirements: { minOperators: 2, minRestake: '500' } };
+    const created = await http('POST', '/spns', required);
+    expect(created).toMatchObject({ status: 201, body: { status: 'proposed', requirements: { minOperators: 2, minRestake: '500' } } });
+    expect(await http('POST', '/spns', { ...required, requirements: { minOperators: 1 } })).toMatchObject({
+      status: 409,
+      body: { message: 'SPN "spn-req" is already registered with another requirements' },
+    });
+    const bad = { ...registration(), spnId: 'spn-bad-req' };
+    expect(await http('POST', '/spns', { ...bad, requirements: { minOperators: -1 } })).toMatchObject({
+      status: 400,
+      body: { message: 'requirements.minOperators must be an integer from 0 to 100' },
+    });
+    expect(await http('POST', '/spns', { ...bad, requirements: { minOperators: 1, minRestake: 'x' } })).toMatchObject({
+      status: 400,
+      body: { message: 'requirements.minRestake must be a decimal string of base units' },
+    });
+    expect(await http('POST', '/spns', { ...bad, requirements: { minOperators: 0, minRestake: '5' } })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_INPUT', message: 'requirements.minRestake needs minOperators of 1 or more' },
+    });
+    expect((await http('GET', '/spns/spn-bad-req')).status).toBe(404);
+  });
 });
 
 describe('mainnet TCP transport (MainnetClient)', () => {

@@ -46,7 +46,7 @@ async function show(argv: string[], io: CliIo): Promise<number> {
   io.out(
     requirements.minOperators === 0
       ? 'requirements: none\n'
-      : `requirements: ${requirements.minOperators} operator(s) with at least ${requirements.minRestake} restaked\n`,
+      : `requirements: ${requirements.minOperators} operator(s) with ${requirements.minRestake === '0' ? 'any stake' : `at least ${requirements.minRestake}`} restaked\n`,
   );
   for (const o of operators) io.out(`operator ${o.operator}: restaked ${o.restake}${o.qualifies ? '' : ' (below the minimum)'}\n`);
   return 0;

@@ -24,14 +24,14 @@ const AMOUNT_RULE = 'must be a decimal string of base units';
 
 export class SpnRequirementsDto {
   @ApiProperty({ minimum: 0, maximum: MAX_MIN_OPERATORS, description: 'Operators with a qualifying restake the SPN needs to be active' })
-  @IsInt({ message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
-  @Min(0, { message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
-  @Max(MAX_MIN_OPERATORS, { message: `requirements.minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  @IsInt({ message: `minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  @Min(0, { message: `minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
+  @Max(MAX_MIN_OPERATORS, { message: `minOperators must be an integer from 0 to ${MAX_MIN_OPERATORS}` })
   minOperators!: number;
 
   @ApiPropertyOptional({ example: '1000', default: '0', description: 'Restake (base units, decimal) each of them needs at least' })
   @IsOptional()
-  @Matches(AMOUNT, { message: `requirements.minRestake ${AMOUNT_RULE}` })
+  @Matches(AMOUNT, { message: `minRestake ${AMOUNT_RULE}` })
   minRestake?: string;
 }
 
