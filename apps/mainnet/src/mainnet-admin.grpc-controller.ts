@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { MeshError, parseAddress } from '@mesh/core';
@@ -27,7 +28,9 @@ import {
   type GrpcListSpnsRequest,
   type GrpcRegisterSpnRequest,
 } from '@mesh/transport';
-import { MAINNET } from './mainnet.tokens';
+import { checkAdminToken } from './admin-token';
+import type { MainnetConfig } from './mainnet-config';
+import { MAINNET, MAINNET_CONFIG } from './mainnet.tokens';
 
 /**
  * The gRPC admin API (libs/transport proto/mesh/mainnet/v1/admin.proto): the REST admin API's
@@ -38,11 +41,19 @@ import { MAINNET } from './mainnet.tokens';
 export class MainnetAdminGrpcController {
   private readonly logger = new Logger('MainnetAdminGrpc');
 
-  constructor(@Inject(MAINNET) private readonly mainnet: Mainnet) {}
+  constructor(
+    @Inject(MAINNET) private readonly mainnet: Mainnet,
+    @Inject(MAINNET_CONFIG) private readonly config: MainnetConfig,
+  ) {}
 
+  /** With MAINNET_ADMIN_TOKEN set, needs `authorization: Bearer <token>` metadata. */
   @GrpcMethod(MAINNET_ADMIN_SERVICE, 'RegisterSpn')
-  registerSpn(req: GrpcRegisterSpnRequest) {
-    return this.answer('RegisterSpn', async () => toGrpcSpn(await this.mainnet.registry.register(toRegisterSpnInput(req))));
+  registerSpn(req: GrpcRegisterSpnRequest, metadata: Metadata) {
+    return this.answer('RegisterSpn', async () => {
+      const authorization = metadata?.get('authorization')[0];
+      checkAdminToken(this.config.adminToken, typeof authorization === 'string' ? authorization : undefined);
+      return toGrpcSpn(await this.mainnet.registry.register(toRegisterSpnInput(req)));
+    });
   }
 
   @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListSpns')

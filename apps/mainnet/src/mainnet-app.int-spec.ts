@@ -39,10 +39,21 @@ const operator = Wallet.createRandom();
 const stranger = Wallet.createRandom();
 const CHAIN_ID = 4242;
 
-async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+/** The app runs with MAINNET_ADMIN_TOKEN; `http` sends it unless told otherwise. */
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+async function http(
+  method: string,
+  path: string,
+  body?: unknown,
+  authorization: string | null = `Bearer ${ADMIN_TOKEN}`,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(authorization === null ? {} : { authorization }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -75,6 +86,7 @@ beforeAll(async () => {
     MAINNET_BLOCK_MS: '50',
     LOG_LEVEL: 'error',
     MAINNET_GENESIS_BALANCES: `${operator.address}=1000`,
+    MAINNET_ADMIN_TOKEN: ADMIN_TOKEN,
   });
   app = await NestFactory.create(MainnetModule.forRoot(config), { logger: ['error'] });
   setupOpenApi(app);
@@ -93,7 +105,7 @@ beforeAll(async () => {
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const tcpPort = (microservice.unwrap<Server>().address() as AddressInfo).port;
   client = new MainnetClient({ ...config.transport, port: tcpPort }, { timeoutMs: 10_000 });
-  admin = new MainnetAdminClient(grpcAddress, { timeoutMs: 10_000 });
+  admin = new MainnetAdminClient(grpcAddress, { timeoutMs: 10_000, adminToken: ADMIN_TOKEN });
 });
 
 afterAll(async () => {
@@ -161,6 +173,36 @@ describe('mainnet REST API', () => {
       status: 404,
       body: { statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'SPN "nobody" is not registered' },
     });
+  });
+
+  it('registers SPNs only with the admin token (MAINNET_ADMIN_TOKEN): 401 with the reason otherwise; reads stay open', async () => {
+    const without = await http('POST', '/spns', { ...registration(), spnId: 'spn-noauth' }, null);
+    expect(without).toEqual({
+      status: 401,
+      body: {
+        statusCode: 401,
+        error: 'Unauthorized',
+        code: 'UNAUTHORIZED',
+        message: 'this operation needs the admin token: send "Authorization: Bearer <MAINNET_ADMIN_TOKEN>"',
+      },
+    });
+    for (const wrong of [`Bearer ${ADMIN_TOKEN}x`, ADMIN_TOKEN, 'Basic abc']) {
+      expect(await http('POST', '/spns', { ...registration(), spnId: 'spn-noauth' }, wrong)).toMatchObject({
+        status: 401,
+        body: { message: 'the admin token is not valid' },
+      });
+    }
+    expect((await http('GET', '/spns/spn-noauth', undefined, null)).status).toBe(404);
+    expect((await http('GET', '/spns', undefined, null)).status).toBe(200);
+    const stranger = new MainnetAdminClient(grpcAddress, { timeoutMs: 10_000 });
+    try {
+      const refused = await stranger.registerSpn({ ...registration(), spnId: 'spn-noauth' } as never).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(MainnetRejectedError);
+      expect(refused).toMatchObject({ mainnetCode: 'UNAUTHORIZED' });
+      expect((await stranger.listSpns()).items.map((s) => s.spnId)).not.toContain('spn-noauth');
+    } finally {
+      stranger.close();
+    }
   });
 
   it('registers an SPN with requirements as proposed; bad requirements are a 400 with the reason', async () => {

@@ -38,6 +38,7 @@ describe('loadMainnetConfig', () => {
       MAINNET_GRPC_PORT: '0',
       MAINNET_UNBONDING_MS: '60000',
       MAINNET_SLASH_BPS: '10000',
+      MAINNET_ADMIN_TOKEN: 'a-long-admin-token-123',
       MAINNET_GENESIS_BALANCES: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266=1000, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8=5',
     };
 
@@ -53,6 +54,7 @@ describe('loadMainnetConfig', () => {
       grpcPort: 0,
       unbondingMs: 60_000,
       slashBps: 10_000,
+      adminToken: 'a-long-admin-token-123',
       genesisBalances: new Map([
         ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', 1000n],
         ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8', 5n],
@@ -83,6 +85,12 @@ describe('loadMainnetConfig', () => {
     ['NATS_URL', 'http://x', 'NATS_URL must be a nats:// URL (got "http://x")'],
     ['MAINNET_GRPC_PORT', '-1', 'MAINNET_GRPC_PORT must be a port number (got "-1")'],
     ['MAINNET_BLOCK_MS', '5', 'MAINNET_BLOCK_MS must be an integer number of milliseconds from 10 to 3600000 (got "5")'],
+    ['MAINNET_ADMIN_TOKEN', 'short', 'MAINNET_ADMIN_TOKEN must be at least 16 printable characters without spaces (value hidden)'],
+    [
+      'MAINNET_ADMIN_TOKEN',
+      'a token with spaces in it',
+      'MAINNET_ADMIN_TOKEN must be at least 16 printable characters without spaces (value hidden)',
+    ],
     ['MAINNET_UNBONDING_MS', '-1', 'MAINNET_UNBONDING_MS must be a non-negative integer number of milliseconds (got "-1")'],
     ['MAINNET_SLASH_BPS', '10001', 'MAINNET_SLASH_BPS must be an integer from 0 to 10000 (basis points) (got "10001")'],
     [

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Joi from 'joi';
 import { ConfigError } from '@mesh/core';
 import { DEFAULT_SLASH_BPS, DEFAULT_UNBONDING_MS, parseGenesisBalances } from '@mesh/mainnet';
-import { nodeEnvKeys, parseEnv, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
+import { nodeEnvKeys, parseEnv, SECRET, toNodeConfig, type NodeConfig, type NodeEnv } from '@mesh/persistence';
 import {
   DEFAULT_MAINNET_GRPC_PORT,
   mainnetTransportEnvKeys,
@@ -29,6 +29,8 @@ export interface MainnetConfig extends NodeConfig {
   slashBps: number;
   /** Balances credited by the first start that gives them (MAINNET_GENESIS_BALANCES). */
   genesisBalances: Map<string, bigint>;
+  /** When set, registering an SPN over REST or gRPC needs `Authorization: Bearer <token>` (MAINNET_ADMIN_TOKEN). */
+  adminToken?: string;
 }
 
 interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
@@ -40,6 +42,7 @@ interface MainnetEnv extends NodeEnv, MainnetTransportEnv {
   MAINNET_UNBONDING_MS: number;
   MAINNET_SLASH_BPS: number;
   MAINNET_GENESIS_BALANCES?: string;
+  MAINNET_ADMIN_TOKEN?: string;
 }
 
 export const DEFAULT_CHAIN_ID = 4242;
@@ -79,6 +82,12 @@ const schema = Joi.object<MainnetEnv>({
     .default(DEFAULT_SLASH_BPS)
     .messages({ '*': '{#label} must be an integer from 0 to 10000 (basis points)' }),
   MAINNET_GENESIS_BALANCES: Joi.string().empty(''),
+  MAINNET_ADMIN_TOKEN: Joi.string()
+    .min(16)
+    .pattern(/^[\x21-\x7e]+$/)
+    .empty('')
+    .meta(SECRET)
+    .messages({ '*': '{#label} must be at least 16 printable characters without spaces' }),
 });
 
 /**
@@ -96,6 +105,7 @@ export function loadMainnetConfig(env: NodeJS.ProcessEnv): MainnetConfig {
     unbondingMs: vars.MAINNET_UNBONDING_MS,
     slashBps: vars.MAINNET_SLASH_BPS,
     genesisBalances: loadGenesisBalances(vars.MAINNET_GENESIS_BALANCES),
+    ...(vars.MAINNET_ADMIN_TOKEN ? { adminToken: vars.MAINNET_ADMIN_TOKEN } : {}),
     ...(vars.MAINNET_GRPC_TLS_CERT || vars.MAINNET_GRPC_TLS_KEY ? { grpcTls: loadGrpcTls(vars) } : {}),
   };
 }

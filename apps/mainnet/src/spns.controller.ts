@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -7,23 +7,31 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { BatchRecord, BatchSummary, CursorPage, Mainnet, OffsetPage, SlashRecord, SpnDetails, SpnRecord } from '@mesh/mainnet';
 import { CursorPageQuery, OffsetPageQuery, RegisterSpnDto, SpnBatchParams, SpnIdParams } from './dto/requests';
 import { BatchDto, BatchPageDto, ErrorDto, SlashDto, SpnDetailsDto, SpnDto, SpnPageDto } from './dto/responses';
-import { MAINNET } from './mainnet.tokens';
+import { checkAdminToken } from './admin-token';
+import type { MainnetConfig } from './mainnet-config';
+import { MAINNET, MAINNET_CONFIG } from './mainnet.tokens';
 
 @ApiTags('spns')
 @ApiBadRequestResponse({ type: ErrorDto, description: 'malformed or unknown fields' })
 @Controller('spns')
 export class SpnsController {
-  constructor(@Inject(MAINNET) private readonly mainnet: Mainnet) {}
+  constructor(
+    @Inject(MAINNET) private readonly mainnet: Mainnet,
+    @Inject(MAINNET_CONFIG) private readonly config: MainnetConfig,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Register an SPN (idempotent for identical fields); the mainnet computes its genesis root' })
   @ApiCreatedResponse({ type: SpnDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'the id is registered with other fields' })
-  register(@Body() body: RegisterSpnDto): Promise<SpnRecord> {
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MAINNET_ADMIN_TOKEN is set and the request lacks `Authorization: Bearer <it>`' })
+  register(@Body() body: RegisterSpnDto, @Headers('authorization') authorization?: string): Promise<SpnRecord> {
+    checkAdminToken(this.config.adminToken, authorization);
     return this.mainnet.registry.register({ ...body });
   }
 

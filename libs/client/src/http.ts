@@ -16,11 +16,15 @@ export class HttpError extends MeshError {
 }
 
 /** JSON over HTTP with the node's error body kept in the thrown HttpError. */
-export async function requestJson<T>(baseUrl: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function requestJson<T>(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
   const url = `${baseUrl.replace(/\/$/, '')}${path}`;
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
+    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
   const text = await response.text();

@@ -2,7 +2,11 @@ import { requestJson } from './http';
 
 /** Typed client of the mainnet's REST admin API. */
 export class MainnetRestClient {
-  constructor(readonly baseUrl: string) {}
+  /** `adminToken`: sent as `Authorization: Bearer <it>` (a mainnet with MAINNET_ADMIN_TOKEN needs it to register SPNs). */
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: { adminToken?: string } = {},
+  ) {}
 
   spns<T = unknown>(page: { limit?: number; offset?: number } = {}): Promise<T> {
     return requestJson<T>(this.baseUrl, `/spns${query(page)}`);
@@ -10,7 +14,10 @@ export class MainnetRestClient {
 
   /** `POST /spns`: registers an SPN (RegisterSpnInput of libs/mainnet); the same registration again is accepted, a different one is a 409. */
   registerSpn<T = Record<string, unknown>>(input: Record<string, unknown>): Promise<T> {
-    return requestJson<T>(this.baseUrl, '/spns', { body: input });
+    return requestJson<T>(this.baseUrl, '/spns', {
+      body: input,
+      ...(this.options.adminToken === undefined ? {} : { headers: { authorization: `Bearer ${this.options.adminToken}` } }),
+    });
   }
 
   spn<T = Record<string, unknown>>(id: string): Promise<T> {

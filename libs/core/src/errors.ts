@@ -45,3 +45,10 @@ export class NotFoundError extends MeshError {
     super('NOT_FOUND', message, details);
   }
 }
+
+/** The request lacks the credentials an operation needs (e.g. the mainnet's admin token). HTTP 401, gRPC UNAUTHENTICATED. */
+export class UnauthorizedError extends MeshError {
+  constructor(message: string) {
+    super('UNAUTHORIZED', message);
+  }
+}

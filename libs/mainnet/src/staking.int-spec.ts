@@ -317,3 +317,27 @@ describe('slashing', () => {
     expect(events).toEqual([{ data: expect.objectContaining({ slashId: slash.id, amount: '150', failedChunks: [0, 1] }) }]);
   });
 });
+
+describe('concurrent operations', () => {
+  it('applies one of two operations signed with the same nonce and refuses the other', async () => {
+    const address = second.address.toLowerCase();
+    const nonce = nonces.get(address)!;
+    const before = await mainnet.staking.account(address);
+    const ops = await Promise.all(
+      ['1', '2'].map((amount) => signStakeOperation(second, CHAIN_ID, { kind: 'bond', operator: address, spnId: '', amount, nonce })),
+    );
+    const results = await Promise.allSettled(ops.map((op) => mainnet.staking.submit(op)));
+    const applied = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(applied).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(StakingRejectedError);
+    expect(refused[0]).toMatchObject({ rule: 'nonce' });
+    const after = await mainnet.staking.account(address);
+    expect(after).toEqual(applied[0]);
+    expect(after.nonce).toBe(before.nonce + 1);
+    const moved = BigInt(after.bonded) - BigInt(before.bonded);
+    expect([1n, 2n]).toContain(moved);
+    expect(BigInt(before.balance) - BigInt(after.balance)).toBe(moved);
+  });
+});

@@ -10,7 +10,8 @@ mesh spn register --id ID --vm wasm|evm --operator 0xADDRESS --endpoint URL [--p
     [--min-operators N] [--min-restake AMOUNT] [--mainnet URL] [--json]
   register sends the profile's verification key from this machine's circuit artifacts
   (MESH_CACHE_DIR): they must be those the SPN's provers use. With --min-operators N the SPN is
-  proposed until N operators (the SPN's own among them) restake --min-restake on it.`;
+  proposed until N operators (the SPN's own among them) restake --min-restake on it. A mainnet
+  with MAINNET_ADMIN_TOKEN needs it: set MESH_ADMIN_TOKEN.`;
 
 export async function spnCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
@@ -120,7 +121,8 @@ async function register(argv: string[], io: CliIo): Promise<number> {
   const { buildCircuitArtifacts, readVerificationKey } = await import('@mesh/zk');
   const artifacts = await buildCircuitArtifacts(input.profile, { buildIfMissing: false });
   const verificationKey = readVerificationKey(artifacts.verificationKeyPath) as unknown as Record<string, unknown>;
-  const spn = await new MainnetRestClient(mainnetUrl(values, io)).registerSpn<SpnRecord>({ ...input, verificationKey });
+  const adminToken = io.env.MESH_ADMIN_TOKEN || undefined;
+  const spn = await new MainnetRestClient(mainnetUrl(values, io), { adminToken }).registerSpn<SpnRecord>({ ...input, verificationKey });
   if (values.json) io.out(JSON.stringify(spn, null, 2) + '\n');
   else
     io.out(`registered ${spn.spnId} (${spn.vmKind}, profile ${spn.profile}, verification key ${spn.verificationKeyHash}): ${spn.status}\n`);

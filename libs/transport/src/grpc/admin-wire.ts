@@ -310,6 +310,7 @@ export const fromGrpcBlock = (b: GrpcBlock): BlockRecord => ({ ...b.summary, eve
 /** gRPC status of each MeshError code; anything else is INTERNAL. */
 export const GRPC_STATUS_OF_CODE: Record<string, GrpcStatus> = {
   INVALID_INPUT: GrpcStatus.INVALID_ARGUMENT,
+  UNAUTHORIZED: GrpcStatus.UNAUTHENTICATED,
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   SPN_CONFLICT: GrpcStatus.ALREADY_EXISTS,
   SETTLEMENT_REJECTED: GrpcStatus.FAILED_PRECONDITION,

@@ -39,6 +39,7 @@ import {
  */
 const CODE_OF_STATUS: Partial<Record<GrpcStatus, string>> = {
   [GrpcStatus.INVALID_ARGUMENT]: 'INVALID_INPUT',
+  [GrpcStatus.UNAUTHENTICATED]: 'UNAUTHORIZED',
   [GrpcStatus.NOT_FOUND]: 'NOT_FOUND',
   [GrpcStatus.ALREADY_EXISTS]: 'SPN_CONFLICT',
   [GrpcStatus.FAILED_PRECONDITION]: 'SETTLEMENT_REJECTED',
@@ -75,12 +76,14 @@ function adminService() {
 export class MainnetAdminClient {
   private readonly client: Client;
   private readonly timeoutMs: number;
+  private readonly adminToken: string | undefined;
 
   /**
    * `address`: host:port of the mainnet's gRPC admin server. `maxMessageBytes`: the largest answer
    * taken (gRPC's default is 4 MiB; a batch of many chunks with their proofs and tx data is more).
    * `tls`: connect over TLS (a mainnet with MAINNET_GRPC_TLS_CERT), trusting `ca` (PEM), or the
-   * system's roots without it; the certificate must name the host of `address`.
+   * system's roots without it; the certificate must name the host of `address`. `adminToken`:
+   * sent as `authorization: Bearer <it>` (a mainnet with MAINNET_ADMIN_TOKEN needs it to register SPNs).
    */
   constructor(
     readonly address: string,
@@ -88,8 +91,10 @@ export class MainnetAdminClient {
       timeoutMs = 30_000,
       maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
       tls,
-    }: { timeoutMs?: number; maxMessageBytes?: number; tls?: { ca?: Buffer } } = {},
+      adminToken,
+    }: { timeoutMs?: number; maxMessageBytes?: number; tls?: { ca?: Buffer }; adminToken?: string } = {},
   ) {
+    this.adminToken = adminToken;
     const creds = tls ? credentials.createSsl(tls.ca ?? null) : credentials.createInsecure();
     this.client = new (adminService())(address, creds, { 'grpc.max_receive_message_length': maxMessageBytes });
     this.timeoutMs = timeoutMs;
@@ -152,7 +157,9 @@ export class MainnetAdminClient {
   private call(method: string, request: unknown): Promise<any> {
     const unary = (this.client as unknown as Record<string, Unary>)[method].bind(this.client);
     return new Promise((resolve, reject) => {
-      unary(request, new Metadata(), { deadline: new Date(Date.now() + this.timeoutMs) }, (err, response) => {
+      const metadata = new Metadata();
+      if (this.adminToken !== undefined) metadata.set('authorization', `Bearer ${this.adminToken}`);
+      unary(request, metadata, { deadline: new Date(Date.now() + this.timeoutMs) }, (err, response) => {
         if (!err) return resolve(response);
         const sent = err.metadata?.get(MESH_CODE_METADATA)[0];
         const code = CODE_OF_STATUS[err.code] && (typeof sent === 'string' ? sent : CODE_OF_STATUS[err.code]);

@@ -19,6 +19,7 @@ interface JsonResponse {
 /** HTTP status of each MeshError code; anything else is a 500. */
 export const STATUS_OF_CODE: Record<string, number> = {
   INVALID_INPUT: HttpStatus.BAD_REQUEST,
+  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   SPN_CONFLICT: HttpStatus.CONFLICT,
   SPN_NOT_ACTIVE: HttpStatus.CONFLICT,
@@ -30,6 +31,7 @@ export const STATUS_OF_CODE: Record<string, number> = {
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   409: 'Conflict',
   422: 'Unprocessable Entity',
