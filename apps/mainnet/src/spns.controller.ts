@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -29,6 +30,7 @@ export class SpnsController {
   @ApiOperation({ summary: 'Register an SPN (idempotent for identical fields); the mainnet computes its genesis root' })
   @ApiCreatedResponse({ type: SpnDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'the id is registered with other fields' })
+  @ApiBearerAuth()
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MAINNET_ADMIN_TOKEN is set and the request lacks `Authorization: Bearer <it>`' })
   register(@Body() body: RegisterSpnDto, @Headers('authorization') authorization?: string): Promise<SpnRecord> {
     checkAdminToken(this.config.adminToken, authorization);
