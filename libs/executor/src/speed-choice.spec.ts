@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIRST_JUDGEMENT_TXS, LOAD_CHANGE, SERIAL_MARGIN, SpeedChoice, WARMING_MARGIN } from './speed-choice';
+import { CONFIRM_RATIO, FIRST_JUDGEMENT_TXS, LOAD_CHANGE, SERIAL_MARGIN, SpeedChoice, WARMING_MARGIN } from './speed-choice';
 
 /** `blocks` choices of `c` as S/W, each block of `txs` txs then measured at `serialMs` or `workersMs` per tx. */
 function speedChoices(c: SpeedChoice, blocks: number, serialMs: number, workersMs: number, txs: number): string {
@@ -53,9 +53,10 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     // Workers 1.15x slower than serial execution: the serial probe beats them, but not by the margin.
     const close = new SpeedChoice(true, 4, 0);
     expect(speedChoices(close, 12, 0.02, 0.023, 200)).toBe('WSWWWWWWSWWW'); // probed every 4 * 1.15⁴ = 7 blocks, never switching
-    // Workers 1.3x slower: serial execution takes over at the judgement; the workers are checked again 5 blocks on, then every 4.
+    // Workers 1.3x slower: serial execution takes over at the judgement; the workers are checked
+    // again 5 blocks on, then every 4, each probe two blocks long (CONFIRM_RATIO).
     const slower = new SpeedChoice(true, 4, 0);
-    expect(speedChoices(slower, 12, 0.02, 0.026, 200)).toBe('WSSSSWSSSWSS');
+    expect(speedChoices(slower, 12, 0.02, 0.026, 200)).toBe('WSSSSWWSSWWS');
   });
 
   it(`SpeedChoice: while the workers warm up (from ${FIRST_JUDGEMENT_TXS} to warmupTxs txs), serial execution wins only by ${WARMING_MARGIN}x; then their cold times are dropped`, () => {
@@ -70,10 +71,10 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     // Warm (10,000 txs in the workers): the same 1.33x now means serial execution; the cold times
     // are dropped first, so the next worker block is measured anew.
     // The 3 blocks that reach 10,000 txs and the first one measured anew run in the workers; from
-    // then on serial execution, the workers probed every 4 blocks (probeEvery x floor(1.33)).
+    // then on serial execution, the workers probed every 4 blocks (probeEvery x floor(1.33)), two blocks a probe.
     const warm = run(cold, 12, 0.015, 0.02);
     expect(warm.slice(0, 4)).toBe('WWWW');
-    expect(warm.slice(5)).toBe('SSSWSSS');
+    expect(warm.slice(5)).toBe('SSSWWSS');
   });
 
   it("SpeedChoice: a slow phase that lifted the workers' median, then ended, costs a few serial blocks, not a whole interval", () => {
@@ -106,6 +107,26 @@ describe('SpeedChoice (workers or serial execution, from measured time per tx)',
     // workers alone until 40,000; warm, serial execution is probed at once and then every 4 * 1.5⁴ = 20 blocks.
     expect(speedChoices(c, 45, 0.015, 0.01, 1_000)).toBe(`WWWWWS${'W'.repeat(36)}SWW`);
     expect(speedChoices(c, 20, 0.015, 0.01, 1_000)).toBe(`${'W'.repeat(17)}SWW`);
+  });
+
+  it(`SpeedChoice: a probe of the workers that loses by less than ${CONFIRM_RATIO}x runs a second block, whose time decides`, () => {
+    // Serial execution in use (the workers measured 3x slower), then the workers recover.
+    const c = new SpeedChoice(true, 4, 0);
+    expect(speedChoices(c, 6, 0.01, 0.03, 200)).toBe('WSSSSS');
+    // The probe's first block is still slow (1.5x, under CONFIRM_RATIO), the second is fast: the
+    // workers take over. (Their time has moved over LOAD_CHANGE since serial execution was
+    // measured, so that is measured again 5 blocks on.)
+    let block = 0;
+    const times = [0.015, 0.008];
+    const seq = Array.from({ length: 8 }, () => {
+      const serial = c.chooseSerial();
+      c.note(serial ? 'serial' : 'workers', serial ? 0.01 : (times[block++] ?? 0.008), 200);
+      return serial ? 'S' : 'W';
+    }).join('');
+    expect(seq).toBe('WWWWWSWW');
+    // A load the workers lose on by CONFIRM_RATIO or more pays no second block.
+    const lost = new SpeedChoice(true, 4, 0);
+    expect(speedChoices(lost, 16, 0.01, 0.025, 200)).toBe('WSSSSSWSSSSSSSWS'); // one-block probes, 5 blocks on, then every 4 * floor(2.5)
   });
 
   it('refuses bad settings with the reason', () => {

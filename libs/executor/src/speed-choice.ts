@@ -46,6 +46,11 @@ export class SpeedChoice {
    * the next 16 blocks ran serially at ~1.0x once the workers were back at 9).
    */
   private recheckWorkers = false;
+  /**
+   * A probe of the workers has just measured them slower than serial execution, by less than
+   * CONFIRM_RATIO: the next block runs in the workers too, and its time decides (see CONFIRM_RATIO).
+   */
+  private confirmWorkers = false;
 
   constructor(
     private readonly enabled: boolean,
@@ -81,6 +86,7 @@ export class SpeedChoice {
   chooseSerial(): boolean {
     if (!this.enabled || this.workers === undefined) return false; // warming up, or not judged yet
     this.blocks++;
+    if (this.confirmWorkers) return false; // the probe's second block
     if (this.serial === undefined) {
       this.lastProbe = this.blocks;
       return true; // judged: serial execution is measured once
@@ -162,8 +168,13 @@ export class SpeedChoice {
     if (before < Math.min(FIRST_JUDGEMENT_TXS, this.warmupTxs)) return;
     record(this.workerTimes);
     this.recheckWorkers = false;
-    // A probe of the workers measured now against serial execution's recent median.
-    if (this.serialInUse && this.serial !== undefined) this.serialInUse = this.prefersSerial(this.serial, msPerTx);
+    // A probe of the workers measured now against serial execution's recent median; a first
+    // probe block that lost by less than CONFIRM_RATIO is confirmed by a second one.
+    if (this.serialInUse && this.serial !== undefined) {
+      const slower = this.prefersSerial(this.serial, msPerTx);
+      this.confirmWorkers = slower && !this.confirmWorkers && msPerTx < this.serial * CONFIRM_RATIO;
+      if (!this.confirmWorkers) this.serialInUse = slower;
+    }
   }
 
   describe(): string {
@@ -200,6 +211,21 @@ export const WARMING_MARGIN = 1.5;
  * far more (bench:e2e sharing the cores with ingress: 6x-8x).
  */
 export const SERIAL_MARGIN = 1.2;
+
+/**
+ * A probe of the workers (serial execution in use) that measures them slower than serial
+ * execution, by less than this factor, runs a second block in the workers, and that block's time
+ * decides. The first block after a stretch of serial ones is the slow one: measured on a 2-core
+ * machine (Wasm transfers, 200-tx blocks, 2 workers, adaptive choice off, 36 rounds of 16 serial
+ * blocks then 4 in the workers, against 20 blocks in a row in the workers in between), the first
+ * block took 12.3 µs per tx (median), the next ones 10.2-10.3, blocks in a row 9.9 and serial
+ * ones 16.2; 3 of the 36 first blocks took over 19.4 µs (SERIAL_MARGIN times serial: serial
+ * execution would have stayed in use) against 1 of the 36 second ones. In bench:parallel, serial
+ * execution then ran 16-32 blocks at a time in Wasm low runs measuring 0.8x-1.0x. A load the
+ * workers lose on by this factor or more (bench:e2e, ingress sharing the cores: 6x-8x) pays no
+ * second block.
+ */
+export const CONFIRM_RATIO = 2;
 
 /**
  * How far (a factor, either way) the workers' time per tx must move from what it was when serial
