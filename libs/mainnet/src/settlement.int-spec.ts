@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunksHash, txDataHash, type SettlementChunkJson, type SettlementSubmission } from '@mesh/core';
+import { chunksHash, txDataHash, type SettlementSubmission } from '@mesh/core';
 import { openDatabase, type DatabaseHandle } from '@mesh/persistence';
 import { diffHashChain, MemoryNodeStore, poseidonHasher, StateTree, zeroHashes, type Hasher, type StateUpdate } from '@mesh/state';
-import { buildCircuitArtifacts, chunkSteps, Prover, releaseCurve, type CircuitArtifacts } from '@mesh/zk';
+import { buildCircuitArtifacts, Prover, releaseCurve, type CircuitArtifacts } from '@mesh/zk';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { SettlementRejectedError, SpnConflictError, type SettlementRule } from './errors';
 import { createMainnet, type Mainnet } from './mainnet';
-import { settlementChunk, signedSubmission, type BatchFixture } from './testing/batch-fixtures';
+import { provenChunks, signedSubmission, type BatchFixture } from './testing/batch-fixtures';
 
 /**
  * Settlement against a real Postgres with real Groth16 proofs of the `dev` profile: four proofs
@@ -40,10 +40,7 @@ async function proveBatch(
   txData: unknown[],
 ): Promise<BatchFixture> {
   const plan = await tree.plan(updates);
-  const chunks: SettlementChunkJson[] = [];
-  for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize, plan.oldRoot)) {
-    chunks.push(settlementChunk(chunk, (await prover.proveChunk(chunk)).proof));
-  }
+  const chunks = await provenChunks(prover, hasher, plan, artifacts.profile.chunkSize);
   await tree.commit(plan);
   return { spnId: SPN, batchNo, preRoot: plan.oldRoot, postRoot: plan.newRoot, firstBlock, lastBlock, chunks, txData };
 }

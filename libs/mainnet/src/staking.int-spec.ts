@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Wallet, type Signer } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, signStakeOperation, type SettlementChunkJson, type StakeOperation } from '@mesh/core';
+import { ConfigError, signStakeOperation, type StakeOperation } from '@mesh/core';
 import { openDatabase, type DatabaseHandle } from '@mesh/persistence';
 import { MemoryNodeStore, poseidonHasher, StateTree, type Hasher } from '@mesh/state';
-import { buildCircuitArtifacts, chunkSteps, Prover, releaseCurve, type CircuitArtifacts } from '@mesh/zk';
+import { buildCircuitArtifacts, Prover, releaseCurve, type CircuitArtifacts } from '@mesh/zk';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { EvidenceRejectedError, SpnNotActiveError, StakingRejectedError, type EvidenceRule, type StakingRule } from './errors';
 import { createMainnet, type Mainnet } from './mainnet';
-import { settlementChunk, signedSubmission, type BatchFixture } from './testing/batch-fixtures';
+import { provenChunks, signedSubmission, type BatchFixture } from './testing/batch-fixtures';
 
 /**
  * Staking, the SPN lifecycle and slashing against a real Postgres, with real Groth16 proofs of the
@@ -100,10 +100,7 @@ beforeAll(async () => {
       { key: 12n, value: 2n },
       { key: 13n, value: 3n },
     ]);
-    const chunks: SettlementChunkJson[] = [];
-    for (const chunk of chunkSteps(hasher, plan.steps, artifacts.profile.chunkSize, plan.oldRoot)) {
-      chunks.push(settlementChunk(chunk, (await prover.proveChunk(chunk)).proof));
-    }
+    const chunks = await provenChunks(prover, hasher, plan, artifacts.profile.chunkSize);
     batch = { spnId: SPN, batchNo: 1, preRoot: plan.oldRoot, postRoot: plan.newRoot, firstBlock: 0, lastBlock: 1, chunks, txData: [] };
   } finally {
     await prover.close();

@@ -1,5 +1,6 @@
 import { chunksHash, signBatchHeader, txDataHash, type BatchHeader, type SettlementChunkJson, type SettlementSubmission } from '@mesh/core';
-import type { Chunk } from '@mesh/zk';
+import type { Hasher, UpdateStep } from '@mesh/state';
+import { chunkSteps, type Chunk, type Prover } from '@mesh/zk';
 import type { Signer } from 'ethers';
 
 // Test support for the specs of this lib: submissions as an SPN builds them.
@@ -29,6 +30,20 @@ export function settlementChunk(chunk: Chunk, proof: unknown): SettlementChunkJs
     proof,
     updates: chunk.steps.map((s) => ({ index: s.index, key: String(s.key), oldValue: String(s.oldValue), newValue: String(s.newValue) })),
   };
+}
+
+/** A planned diff cut into chunks of `chunkSize`, each proven for real, in the form the mainnet takes. */
+export async function provenChunks(
+  prover: Prover,
+  hasher: Hasher,
+  plan: { steps: UpdateStep[]; oldRoot: bigint },
+  chunkSize: number,
+): Promise<SettlementChunkJson[]> {
+  const chunks: SettlementChunkJson[] = [];
+  for (const chunk of chunkSteps(hasher, plan.steps, chunkSize, plan.oldRoot)) {
+    chunks.push(settlementChunk(chunk, (await prover.proveChunk(chunk)).proof));
+  }
+  return chunks;
 }
 
 export interface BatchFixture {
