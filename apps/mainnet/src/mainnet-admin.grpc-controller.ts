@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { MeshError, parseAddress } from '@mesh/core';
+import { MeshError } from '@mesh/core';
 import type { Mainnet } from '@mesh/mainnet';
 import {
   MAINNET_ADMIN_SERVICE,
@@ -104,7 +104,7 @@ export class MainnetAdminGrpcController {
 
   @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetAccount')
   getAccount(req: GrpcGetAccountRequest) {
-    return this.answer('GetAccount', async () => toGrpcAccount(await this.mainnet.staking.account(parseAddress(req.address, 'address'))));
+    return this.answer('GetAccount', async () => toGrpcAccount(await this.mainnet.staking.account(req.address)));
   }
 
   @GrpcMethod(MAINNET_ADMIN_SERVICE, 'SubmitEvidence')

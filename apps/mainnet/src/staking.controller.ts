@@ -34,7 +34,7 @@ export class StakingController {
   @ApiOperation({ summary: "An account's balance, bonded stake, restakes, unbonding entries and next nonce" })
   @ApiOkResponse({ type: AccountDto })
   account(@Param() params: AddressParams): Promise<AccountRecord> {
-    return this.mainnet.staking.account(params.address.toLowerCase());
+    return this.mainnet.staking.account(params.address);
   }
 
   @Post('slashes')

@@ -117,6 +117,8 @@ describe('genesis balances', () => {
   it('credits the allocation once, and refuses a start with another one', async () => {
     expect((await mainnet.staking.account(operator.address.toLowerCase())).balance).toBe('1000');
     expect((await mainnet.staking.account(second.address.toLowerCase())).balance).toBe('500');
+    expect((await mainnet.staking.account(second.address)).address).toBe(second.address.toLowerCase()); // checksummed: the same account
+    await expect(mainnet.staking.account('0x12')).rejects.toThrow('address must be a 0x-prefixed 20-byte hex address');
     // A second start with the same allocation (or none) changes nothing.
     await createMainnet(db.dataSource, { chainId: CHAIN_ID, hasher, genesisBalances: genesis() });
     await createMainnet(db.dataSource, { chainId: CHAIN_ID, hasher });

@@ -1,4 +1,12 @@
-import { batchHeaderDigest, canonicalJson, chunksHash, ConfigError, recoverBatchSigner, recoverStakeOperationSigner } from '@mesh/core';
+import {
+  batchHeaderDigest,
+  canonicalJson,
+  chunksHash,
+  ConfigError,
+  parseAddress,
+  recoverBatchSigner,
+  recoverStakeOperationSigner,
+} from '@mesh/core';
 import type { DataSource } from 'typeorm';
 import { EvidenceRejectedError, SettlementRejectedError, StakingRejectedError } from './errors';
 import type { Ledger } from './ledger';
@@ -111,8 +119,9 @@ export class Staking {
     return { chainId, unbondingMs, slashBps };
   }
 
-  /** An account with its stake; an address never seen has all zeros. */
-  async account(address: string, sql: SqlRunner = this.db): Promise<AccountRecord> {
+  /** An account with its stake; an address never seen has all zeros. Not an address: InvalidInputError. */
+  async account(value: string, sql: SqlRunner = this.db): Promise<AccountRecord> {
+    const address = parseAddress(value, 'address');
     const rows: AccountRow[] = await sql.query(
       'SELECT address, balance::text AS balance, bonded::text AS bonded, nonce FROM mainnet_account WHERE address = $1',
       [address],
