@@ -17,16 +17,28 @@ export type SettlementRule =
   | 'proof';
 
 /**
+ * A request refused for breaking one named rule: `rule` names it, `reason` says exactly what is
+ * wrong, and the message is `<what> rejected: <reason>`. Nothing was stored.
+ */
+export abstract class RuleRejectedError<R extends string> extends MeshError {
+  constructor(
+    code: string,
+    what: string,
+    readonly rule: R,
+    readonly reason: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, `${what} rejected: ${reason}`, { rule, ...details });
+  }
+}
+
+/**
  * The mainnet refused a batch. Permanent: submitting the same batch again gives the same answer.
  * `rule` names the broken rule, the message says exactly what is wrong. Nothing was stored.
  */
-export class SettlementRejectedError extends MeshError {
-  constructor(
-    readonly rule: SettlementRule,
-    reason: string,
-    details?: Record<string, unknown>,
-  ) {
-    super('SETTLEMENT_REJECTED', `settlement rejected: ${reason}`, { rule, ...details });
+export class SettlementRejectedError extends RuleRejectedError<SettlementRule> {
+  constructor(rule: SettlementRule, reason: string, details?: Record<string, unknown>) {
+    super('SETTLEMENT_REJECTED', 'settlement', rule, reason, details);
   }
 }
 
@@ -54,13 +66,9 @@ export class SpnNotActiveError extends MeshError {
 export type StakingRule = 'malformed' | 'signature' | 'nonce' | 'spn' | 'funds' | 'nothingReady';
 
 /** The mainnet refused a stake operation; nothing changed. HTTP 422. */
-export class StakingRejectedError extends MeshError {
-  constructor(
-    readonly rule: StakingRule,
-    reason: string,
-    details?: Record<string, unknown>,
-  ) {
-    super('STAKING_REJECTED', `stake operation rejected: ${reason}`, { rule, ...details });
+export class StakingRejectedError extends RuleRejectedError<StakingRule> {
+  constructor(rule: StakingRule, reason: string, details?: Record<string, unknown>) {
+    super('STAKING_REJECTED', 'stake operation', rule, reason, details);
   }
 }
 
@@ -68,12 +76,8 @@ export class StakingRejectedError extends MeshError {
 export type EvidenceRule = 'malformed' | 'spn' | 'signature' | 'chunksHash' | 'noFault' | 'duplicate';
 
 /** The evidence proves no fault (or was already used); nothing was slashed. HTTP 422. */
-export class EvidenceRejectedError extends MeshError {
-  constructor(
-    readonly rule: EvidenceRule,
-    reason: string,
-    details?: Record<string, unknown>,
-  ) {
-    super('EVIDENCE_REJECTED', `evidence rejected: ${reason}`, { rule, ...details });
+export class EvidenceRejectedError extends RuleRejectedError<EvidenceRule> {
+  constructor(rule: EvidenceRule, reason: string, details?: Record<string, unknown>) {
+    super('EVIDENCE_REJECTED', 'evidence', rule, reason, details);
   }
 }

@@ -194,8 +194,7 @@ export class Staking {
     try {
       submission = parseSubmission(value);
     } catch (err) {
-      if (err instanceof SettlementRejectedError)
-        throw new EvidenceRejectedError('malformed', err.message.replace(/^settlement rejected: /, ''));
+      if (err instanceof SettlementRejectedError) throw new EvidenceRejectedError('malformed', err.reason);
       throw err;
     }
     const { header } = submission;
