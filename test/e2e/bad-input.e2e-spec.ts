@@ -3,6 +3,8 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunksHash,
+  messageResultsHash,
+  messagesRoot,
   signBatchHeader,
   signWasmCall,
   signWasmDeploy,
@@ -239,6 +241,8 @@ describe('mainnet settlement refuses bad batches over the transport, storing not
         lastBlock: 1,
         chunksHash: chunksHash(c),
         txDataHash: txDataHash(txData),
+        messagesRoot: messagesRoot([]),
+        resultsHash: messageResultsHash([]),
         ...over,
       });
       const submission = async (
@@ -247,7 +251,7 @@ describe('mainnet settlement refuses bad batches over the transport, storing not
         signer = operator,
       ): Promise<SettlementSubmission> => {
         const h = header(c, over);
-        return { header: h, chunks: c, txData, signature: await signBatchHeader(signer, fx.devnet.chainId, h) };
+        return { header: h, chunks: c, txData, messages: [], results: [], signature: await signBatchHeader(signer, fx.devnet.chainId, h) };
       };
       const tamperedProof = structuredClone(chunks);
       (tamperedProof[0].proof as { pi_a: string[] }).pi_a[0] = String(BigInt((chunks[0].proof as { pi_a: string[] }).pi_a[0]) + 1n);

@@ -68,8 +68,17 @@ describe('the mainnet transport over NATS (separate processes, a NATS server of 
         lastBlock: record.lastBlock! + 1,
         chunksHash: '0x' + '00'.repeat(32),
         txDataHash: '0x' + '00'.repeat(32),
+        messagesRoot: '0x' + '00'.repeat(32),
+        resultsHash: '0x' + '00'.repeat(32),
       };
-      const forged = { header, chunks: [], txData: [], signature: await signBatchHeader(Wallet.createRandom(), devnet.chainId, header) };
+      const forged = {
+        header,
+        chunks: [],
+        txData: [],
+        messages: [],
+        results: [],
+        signature: await signBatchHeader(Wallet.createRandom(), devnet.chainId, header),
+      };
       const refused = await client.submitBatch(forged).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(MainnetRejectedError);
       expect(refused).toMatchObject({ mainnetCode: 'SETTLEMENT_REJECTED' });

@@ -1,6 +1,7 @@
 import type { CliIo } from './cli-io';
 import { UsageError } from './cli-io';
 import { DEVNET_USAGE, devnetCommand } from './commands/devnet';
+import { MESSAGE_USAGE, messageCommand } from './commands/message';
 import { SPN_USAGE, spnCommand } from './commands/spn';
 import { ACCOUNT_USAGE, accountCommand, STAKE_USAGE, stakeCommand } from './commands/stake';
 import { STATUS_USAGE, statusCommand } from './commands/status';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<num
   state: { run: stateCommand, usage: STATE_USAGE },
   stake: { run: stakeCommand, usage: STAKE_USAGE },
   account: { run: accountCommand, usage: ACCOUNT_USAGE },
+  message: { run: messageCommand, usage: MESSAGE_USAGE },
   devnet: { run: devnetCommand, usage: DEVNET_USAGE },
 };
 

@@ -20,6 +20,10 @@ import {
   type GrpcGetAccountRequest,
   type GrpcGetBatchRequest,
   type GrpcListSlashesRequest,
+  type GrpcGetMessageRequest,
+  type GrpcListMessagesRequest,
+  toGrpcMessage,
+  toGrpcMessagePage,
   type GrpcStakeOperation,
   type GrpcGetBlockRequest,
   type GrpcGetSpnRequest,
@@ -117,6 +121,20 @@ export class MainnetAdminGrpcController {
     return this.answer('ListSlashes', async () => {
       await this.mainnet.queries.getSpn(req.spnId);
       return { items: await this.mainnet.staking.slashesOf(req.spnId) };
+    });
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'GetMessage')
+  getMessage(req: GrpcGetMessageRequest) {
+    return this.answer('GetMessage', async () => toGrpcMessage(await this.mainnet.messages.get(req.traceId)));
+  }
+
+  @GrpcMethod(MAINNET_ADMIN_SERVICE, 'ListMessages')
+  listMessages(req: GrpcListMessagesRequest) {
+    return this.answer('ListMessages', async () => {
+      await this.mainnet.queries.getSpn(req.spnId);
+      const direction = (req.direction ?? 'out') as 'out' | 'in';
+      return toGrpcMessagePage(await this.mainnet.messages.list(req.spnId, direction, { limit: req.limit, before: req.before }));
     });
   }
 

@@ -8,7 +8,19 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBatchHeader, chunksHash, signStakeOperation, txDataHash, type BatchHeader, type StakeOperation } from '@mesh/core';
+import {
+  chunksHash,
+  messageLeaf,
+  messageResultsHash,
+  messagesRoot,
+  signBatchHeader,
+  signStakeOperation,
+  txDataHash,
+  verifyMessageProof,
+  type BatchHeader,
+  type CrossMessage,
+  type StakeOperation,
+} from '@mesh/core';
 import { findFreePort } from '@mesh/persistence';
 import {
   MainnetAdminClient,
@@ -247,11 +259,15 @@ describe('mainnet TCP transport (MainnetClient)', () => {
       lastBlock: 1,
       chunksHash: chunksHash([]),
       txDataHash: txDataHash([{ note: 'empty block' }]),
+      messagesRoot: messagesRoot([]),
+      resultsHash: messageResultsHash([]),
     };
     const submission = {
       header,
       chunks: [],
       txData: [{ note: 'empty block' }],
+      messages: [],
+      results: [],
       signature: await signBatchHeader(operator, CHAIN_ID, header),
     };
     const forged = { ...submission, signature: await signBatchHeader(stranger, CHAIN_ID, header) };
@@ -307,8 +323,10 @@ describe('staking and slashing over REST and gRPC', () => {
       lastBlock: 11,
       chunksHash: chunksHash([]),
       txDataHash: txDataHash([]),
+      messagesRoot: messagesRoot([]),
+      resultsHash: messageResultsHash([]),
     };
-    return { header, chunks: [], txData: [], signature: await signBatchHeader(operator, CHAIN_ID, header) };
+    return { header, chunks: [], txData: [], messages: [], results: [], signature: await signBatchHeader(operator, CHAIN_ID, header) };
   };
 
   it('credits the genesis balance, applies signed operations, and refuses a replay with 422 and the reason', async () => {
@@ -489,5 +507,75 @@ describe('mainnet gRPC admin API (MainnetAdminClient)', () => {
     } finally {
       nowhere.close();
     }
+  });
+});
+
+describe('cross-SPN messages over REST, gRPC and the SPN transport', () => {
+  const rejected = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+  const sent: CrossMessage = {
+    srcSpn: 'spn-app',
+    nonce: 1,
+    srcPlugin: 'bridge',
+    txHash: '0x' + '42'.repeat(32),
+    dstSpn: 'spn-app', // to itself: the simplest destination that takes messages
+    plugin: 'bridge',
+    method: 'receive',
+    args: ['0x' + '11'.repeat(20), '5'],
+  };
+
+  it('settles a message with its batch and shows it by trace id and in lists, the same over REST and gRPC', async () => {
+    const spn = await admin.getSpn('spn-app');
+    const header: BatchHeader = {
+      spnId: 'spn-app',
+      batchNo: spn.lastBatchNo + 1,
+      preRoot: spn.lastRoot,
+      postRoot: spn.lastRoot,
+      firstBlock: spn.lastBlock! + 1,
+      lastBlock: spn.lastBlock! + 1,
+      chunksHash: chunksHash([]),
+      txDataHash: txDataHash([]),
+      messagesRoot: messagesRoot([messageLeaf(sent)]),
+      resultsHash: messageResultsHash([]),
+    };
+    const submission = {
+      header,
+      chunks: [],
+      txData: [],
+      messages: [sent],
+      results: [],
+      signature: await signBatchHeader(operator, CHAIN_ID, header),
+    };
+    expect(await client.submitBatch(submission)).toMatchObject({ accepted: true, duplicate: false });
+
+    const traceId = messageLeaf(sent);
+    const byRest = await http('GET', `/messages/${traceId}`);
+    expect(byRest).toMatchObject({ status: 200, body: { traceId, message: sent, status: 'relaying', error: null, retryable: null } });
+    expect(await admin.getMessage(traceId)).toEqual(byRest.body);
+    const out = (await http('GET', '/spns/spn-app/messages')).body;
+    expect(out).toEqual({ items: [byRest.body], nextBefore: null });
+    expect((await http('GET', '/spns/spn-app/messages?direction=in&limit=1')).body).toEqual(out);
+    expect(await admin.listMessages('spn-app', { direction: 'in' })).toEqual(out);
+
+    // What the SPN transport relays: the message with a proof against the root its batch signed.
+    const [relayed] = await client.pendingMessages('spn-app', 0);
+    expect(relayed).toMatchObject({ message: sent, traceId, messagesRoot: header.messagesRoot, srcBatchNo: header.batchNo });
+    expect(verifyMessageProof(relayed.messagesRoot, relayed.traceId, relayed.proof)).toBe(true);
+    expect(await client.pendingMessages('spn-app', relayed.seq)).toEqual([]);
+  });
+
+  it('answers a malformed trace id, SPN id or direction with 400 and an unknown one with 404, storing nothing', async () => {
+    expect(await http('GET', '/messages/0x1234')).toMatchObject({
+      status: 400,
+      body: { message: 'traceId must be 0x and 64 hex digits' },
+    });
+    expect(await http('GET', `/messages/0x${'00'.repeat(32)}`)).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect((await http('GET', '/spns/spn-app/messages?direction=sideways')).body.message).toBe('direction must be "out" or "in"');
+    expect((await http('GET', '/spns/nobody/messages')).status).toBe(404);
+    expect(await rejected(admin.getMessage('nope'))).toMatchObject({ mainnetCode: 'INVALID_INPUT' });
+    expect(await rejected(client.pendingMessages('Not An Id', 0))).toMatchObject({ mainnetCode: 'INVALID_INPUT' });
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { InvalidInputError, NotFoundError } from '@mesh/core';
+import { InvalidInputError, NotFoundError, type RelayedMessage } from '@mesh/core';
 import type { Mainnet, SpnRecord, SubmitResult } from '@mesh/mainnet';
 import { MAINNET_PATTERNS, toMainnetRpcError } from '@mesh/transport';
 import { MAINNET } from './mainnet.tokens';
@@ -41,6 +41,14 @@ export class MainnetMessagesController {
       const spn = await this.mainnet.registry.get(spnId);
       if (!spn) throw new NotFoundError(`SPN "${spnId}" is not registered`);
       return spn;
+    });
+  }
+
+  @MessagePattern(MAINNET_PATTERNS.pendingMessages)
+  pendingMessages(@Payload() body: unknown): Promise<RelayedMessage[]> {
+    return this.answer(MAINNET_PATTERNS.pendingMessages, () => {
+      const { spnId, afterSeq } = (body ?? {}) as { spnId?: unknown; afterSeq?: unknown };
+      return this.mainnet.messages.pending(spnId, afterSeq ?? 0);
     });
   }
 

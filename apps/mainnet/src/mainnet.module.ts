@@ -21,6 +21,7 @@ import { MainnetMessagesController } from './mainnet-messages.controller';
 import { MAINNET, MAINNET_CONFIG } from './mainnet.tokens';
 import { SpnsController } from './spns.controller';
 import { StakingController } from './staking.controller';
+import { CrossMessagesController } from './cross-messages.controller';
 
 /** Seals the ledger every MAINNET_BLOCK_MS while the app runs, and once more when it stops. */
 @Injectable()
@@ -57,6 +58,7 @@ export class MainnetModule {
         HealthController,
         SpnsController,
         StakingController,
+        CrossMessagesController,
         BlocksController,
         MainnetMessagesController,
         MainnetAdminGrpcController,

@@ -1,4 +1,4 @@
-import type { SettlementSubmission } from '@mesh/core';
+import type { RelayedMessage, SettlementSubmission } from '@mesh/core';
 import type { MainnetPort, SpnRegistration, SubmitOutcome } from '@mesh/spn-node';
 import { MainnetClient, MainnetRejectedError } from '@mesh/transport';
 import type { SpnConfig } from './spn-config';
@@ -23,6 +23,10 @@ export class MainnetPortAdapter implements MainnetPort {
       if (err instanceof MainnetRejectedError) return { status: 'rejected', reason: err.message };
       throw err; // unavailable / time-out: the settlement loop retries with backoff
     }
+  }
+
+  pendingMessages(spnId: string, afterSeq: number): Promise<RelayedMessage[]> {
+    return this.client.pendingMessages(spnId, afterSeq);
   }
 
   close(): Promise<void> {

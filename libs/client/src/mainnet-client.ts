@@ -56,6 +56,18 @@ export class MainnetRestClient {
     return requestJson<T>(this.baseUrl, `/spns/${id}/slashes`);
   }
 
+  /** `GET /messages/:traceId`: a settled cross-SPN message and its state (relaying, executed, failed). */
+  message<T = Record<string, unknown>>(traceId: string): Promise<T> {
+    return requestJson<T>(this.baseUrl, `/messages/${traceId}`);
+  }
+
+  /** `GET /spns/:id/messages`: messages the SPN sent (`out`, default) or was sent (`in`), newest first. */
+  messages<T = unknown>(id: string, page: { direction?: 'out' | 'in'; limit?: number; before?: number } = {}): Promise<T> {
+    const { direction, ...numbers } = page;
+    const q = query(numbers);
+    return requestJson<T>(this.baseUrl, `/spns/${id}/messages${direction ? `${q ? q + '&' : '?'}direction=${direction}` : q}`);
+  }
+
   blocks<T = unknown>(page: { limit?: number; before?: number } = {}): Promise<T> {
     return requestJson<T>(this.baseUrl, `/blocks${query(page)}`);
   }

@@ -7,3 +7,4 @@ export * from './wasm-tx';
 export * from './settlement';
 export * from './spn-views';
 export * from './staking';
+export * from './messages';

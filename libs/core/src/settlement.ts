@@ -1,5 +1,6 @@
 import { TypedDataEncoder, verifyTypedData, type Signer, type TypedDataField } from 'ethers';
 import { hashCanonical } from './canonical-json';
+import type { CrossMessage, MessageResult } from './messages';
 import { meshDomain } from './signing-domain';
 
 /** One state update of a batch diff, as posted to the mainnet (field elements as decimal strings). */
@@ -38,6 +39,10 @@ export interface BatchHeader {
   chunksHash: string;
   /** keccak256 of the canonical JSON of the batch's transactions (data availability). */
   txDataHash: string;
+  /** Merkle root of the messages the batch's txs sent, in nonce order (zero hash: none). */
+  messagesRoot: string;
+  /** keccak256 of the canonical JSON of the results of the messages the batch's blocks ran. */
+  resultsHash: string;
 }
 
 /** A batch as the SPN submits it to the mainnet. */
@@ -45,6 +50,10 @@ export interface SettlementSubmission {
   header: BatchHeader;
   chunks: SettlementChunkJson[];
   txData: unknown[];
+  /** The messages the batch's txs sent, in nonce order (their leaves make `messagesRoot`). */
+  messages: CrossMessage[];
+  /** The results of the relayed messages the batch's blocks ran, in block order. */
+  results: MessageResult[];
   signature: string;
 }
 
@@ -58,6 +67,8 @@ export const BATCH_HEADER_TYPES: Record<string, TypedDataField[]> = {
     { name: 'lastBlock', type: 'uint64' },
     { name: 'chunksHash', type: 'bytes32' },
     { name: 'txDataHash', type: 'bytes32' },
+    { name: 'messagesRoot', type: 'bytes32' },
+    { name: 'resultsHash', type: 'bytes32' },
   ],
 };
 

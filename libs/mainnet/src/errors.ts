@@ -14,7 +14,11 @@ export type SettlementRule =
   | 'updates'
   | 'diffHash'
   | 'leafIndex'
-  | 'proof';
+  | 'proof'
+  | 'messages'
+  | 'messagesRoot'
+  | 'resultsHash'
+  | 'results';
 
 /**
  * A request refused for breaking one named rule: `rule` names it, `reason` says exactly what is

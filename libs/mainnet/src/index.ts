@@ -11,3 +11,5 @@ export * from './staking';
 export * from './settlement';
 export * from './queries';
 export * from './mainnet';
+export * from './message-rules';
+export * from './message-relay';

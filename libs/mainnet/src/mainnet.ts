@@ -3,6 +3,7 @@ import { poseidonHasher, type Hasher } from '@mesh/state';
 import { loadCircuitsManifest, type CircuitsManifest } from '@mesh/zk';
 import type { DataSource } from 'typeorm';
 import { Ledger } from './ledger';
+import { MessageRelay } from './message-relay';
 import { MainnetQueries } from './queries';
 import { SettlementService } from './settlement';
 import { SpnRegistry } from './spn-registry';
@@ -35,6 +36,7 @@ export interface Mainnet {
   ledger: Ledger;
   staking: Staking;
   queries: MainnetQueries;
+  messages: MessageRelay;
 }
 
 export async function createMainnet(db: DataSource, options: MainnetOptions): Promise<Mainnet> {
@@ -52,5 +54,5 @@ export async function createMainnet(db: DataSource, options: MainnetOptions): Pr
   const settlement = new SettlementService(db, registry, ledger, { chainId: options.chainId, hasher });
   const staking = new Staking(db, ledger, registry, { chainId: options.chainId, unbondingMs, slashBps, now });
   await staking.applyGenesis(options.genesisBalances ?? new Map());
-  return { registry, settlement, ledger, staking, queries: new MainnetQueries(db) };
+  return { registry, settlement, ledger, staking, queries: new MainnetQueries(db), messages: new MessageRelay(db) };
 }

@@ -32,21 +32,21 @@ export interface CursorPageRequest {
   before?: number;
 }
 
-function limitOf(limit: number | undefined): number {
+export function limitOf(limit: number | undefined): number {
   const n = limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE)
     throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   return n;
 }
 
-function nonNegative(value: number | undefined, what: string): number | undefined {
+export function nonNegative(value: number | undefined, what: string): number | undefined {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
     throw new InvalidInputError(`${what} must be a non-negative integer`);
   return value;
 }
 
 /** An SPN id to look up: InvalidInputError when it cannot be one (REST checks it too; gRPC relies on this). */
-function spnIdOf(spnId: unknown): string {
+export function spnIdOf(spnId: unknown): string {
   if (typeof spnId !== 'string' || !SPN_ID_PATTERN.test(spnId))
     throw new InvalidInputError('spnId must be 1 to 32 characters a-z, 0-9 or -');
   return spnId;

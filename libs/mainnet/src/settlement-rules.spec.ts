@@ -31,7 +31,7 @@ async function submission(
 
 /** The batch with other chunks (header and signature unchanged: these rules do not look at them). */
 function withChunks(chunks: unknown[]): ParsedSubmission {
-  return parseSubmission({ header: batch.header, chunks, txData: batch.txData, signature: batch.signature });
+  return parseSubmission({ header: batch.header, chunks, txData: batch.txData, messages: [], results: [], signature: batch.signature });
 }
 
 function rejection(run: () => unknown): SettlementRejectedError {

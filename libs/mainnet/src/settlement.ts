@@ -1,9 +1,10 @@
-import { canonicalJson, chunksHash, recoverBatchSigner, txDataHash } from '@mesh/core';
+import { canonicalJson, chunksHash, messageLeaf, recoverBatchSigner, txDataHash } from '@mesh/core';
 import type { Hasher } from '@mesh/state';
 import type { ChunkVerifier } from '@mesh/zk';
 import type { DataSource } from 'typeorm';
 import { SettlementRejectedError, SpnNotActiveError } from './errors';
 import type { Ledger } from './ledger';
+import { checkMessages, checkResultTargets, type RelayingMessage } from './message-rules';
 import { checkChunks, checkSequence, checkSettledLeaves, type SettledLeaf, type SpnPosition } from './settlement-rules';
 import { SPN_COLUMNS, toSpnRecord, type SpnRegistry, type SpnRow } from './spn-registry';
 import { parseSubmission, type ParsedChunk, type ParsedSubmission } from './submission';
@@ -88,6 +89,8 @@ export class SettlementService {
     }
 
     if (checkSequence(positionOf(spn), submission) === 'settled') return this.duplicateOf(this.db, submission);
+    checkMessages(spn.spnId, await this.lastMessageNonce(this.db, spn.spnId), submission);
+    checkResultTargets(spn.spnId, submission.results, await this.resultTargets(this.db, submission));
     const batchLeaves = checkChunks(this.options.hasher, spn, submission);
     checkSettledLeaves(batchLeaves, await this.settledLeaves(this.db, spn.spnId, batchLeaves));
     await this.verifyProofs(spn.spnId, submission);
@@ -100,7 +103,10 @@ export class SettlementService {
       // Another submission may have settled in the meantime: the position is checked again under the lock.
       if (checkSequence(positionOf(locked), submission) === 'settled') return this.duplicateOf(tx, submission);
       const newLeaves = checkSettledLeaves(batchLeaves, await this.settledLeaves(tx, spn.spnId, batchLeaves));
+      const messageLeaves = checkMessages(spn.spnId, await this.lastMessageNonce(tx, spn.spnId), submission);
+      checkResultTargets(spn.spnId, submission.results, await this.resultTargets(tx, submission, true));
       await this.store(tx, submission, newLeaves);
+      await this.storeMessages(tx, submission, messageLeaves);
       return { accepted: true, duplicate: false, batchNo: header.batchNo, postRoot: String(submission.postRoot) };
     });
   }
@@ -111,12 +117,14 @@ export class SettlementService {
     const rows: {
       chunks_hash: string;
       tx_data_hash: string;
+      messages_root: string;
+      results_hash: string;
       pre_root: string;
       post_root: string;
       first_block: string;
       last_block: string;
     }[] = await sql.query(
-      `SELECT chunks_hash, tx_data_hash, pre_root::text AS pre_root, post_root::text AS post_root, first_block, last_block
+      `SELECT chunks_hash, tx_data_hash, messages_root, results_hash, pre_root::text AS pre_root, post_root::text AS post_root, first_block, last_block
          FROM mainnet_batch WHERE spn_id = $1 AND batch_no = $2`,
       [header.spnId, header.batchNo],
     );
@@ -125,6 +133,8 @@ export class SettlementService {
       stored &&
       stored.chunks_hash === header.chunksHash.toLowerCase() &&
       stored.tx_data_hash === header.txDataHash.toLowerCase() &&
+      stored.messages_root === header.messagesRoot.toLowerCase() &&
+      stored.results_hash === header.resultsHash.toLowerCase() &&
       stored.post_root === String(submission.postRoot) &&
       stored.pre_root === String(submission.preRoot) &&
       Number(stored.first_block) === header.firstBlock &&
@@ -134,7 +144,7 @@ export class SettlementService {
     }
     throw new SettlementRejectedError(
       'batchNo',
-      `batch ${header.batchNo} of SPN "${header.spnId}" is already settled with other content (its roots, blocks, chunksHash or txDataHash differ); the next batch must continue from the last settled one`,
+      `batch ${header.batchNo} of SPN "${header.spnId}" is already settled with other content (its roots, blocks, chunksHash, txDataHash, messagesRoot or resultsHash differ); the next batch must continue from the last settled one`,
     );
   }
 
@@ -164,8 +174,8 @@ export class SettlementService {
     const { header } = submission;
     await tx.query(
       `INSERT INTO mainnet_batch (spn_id, batch_no, pre_root, post_root, first_block, last_block, chunks_hash, tx_data_hash, signature,
-         header, chunks, tx_data, chunk_count, update_count, tx_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15)`,
+         header, chunks, tx_data, chunk_count, update_count, tx_count, messages_root, results_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17)`,
       [
         header.spnId,
         header.batchNo,
@@ -182,6 +192,8 @@ export class SettlementService {
         submission.chunks.length,
         submission.updateCount,
         submission.txData.length,
+        header.messagesRoot.toLowerCase(),
+        header.resultsHash.toLowerCase(),
       ],
     );
     await tx.query('UPDATE mainnet_spn SET last_batch_no = $2, last_root = $3, last_block = $4, updated_at = now() WHERE spn_id = $1', [
@@ -212,7 +224,85 @@ export class SettlementService {
         chunkCount: submission.chunks.length,
         updateCount: submission.updateCount,
         txCount: submission.txData.length,
+        messagesRoot: header.messagesRoot.toLowerCase(),
+        resultsHash: header.resultsHash.toLowerCase(),
+        // What the batch's messages did on the mainnet: the ones it sent, now relayed, and the results it settled.
+        messages: submission.messages.map(messageLeaf),
+        results: submission.results.map((r) => ({ traceId: r.traceId.toLowerCase(), status: r.status })),
       },
     });
+  }
+
+  private async lastMessageNonce(sql: SqlRunner, spnId: string): Promise<number> {
+    const rows: { last_message_nonce: string }[] = await sql.query('SELECT last_message_nonce FROM mainnet_spn WHERE spn_id = $1', [spnId]);
+    return Number(rows[0]?.last_message_nonce ?? 0);
+  }
+
+  /** The stored messages the batch's results are about (locked when `forUpdate`). */
+  private async resultTargets(sql: SqlRunner, submission: ParsedSubmission, forUpdate = false): Promise<RelayingMessage[]> {
+    if (submission.results.length === 0) return [];
+    const rows: { trace_id: string; src_spn: string; nonce: string; dst_spn: string; status: string }[] = await sql.query(
+      `SELECT trace_id, src_spn, nonce, dst_spn, status FROM mainnet_message WHERE trace_id = ANY($1::text[])${forUpdate ? ' FOR UPDATE' : ''}`,
+      [submission.results.map((r) => r.traceId.toLowerCase())],
+    );
+    return rows.map((r) => ({ traceId: r.trace_id, srcSpn: r.src_spn, nonce: Number(r.nonce), dstSpn: r.dst_spn, status: r.status }));
+  }
+
+  /**
+   * Records the batch's messages, to be relayed (or failed at once when their destination cannot
+   * take them), and the results it settles for messages it ran.
+   */
+  private async storeMessages(tx: SqlRunner, submission: ParsedSubmission, leaves: string[]): Promise<void> {
+    const { header, messages, results } = submission;
+    if (messages.length > 0) {
+      const destinations = [...new Set(messages.map((m) => m.dstSpn))];
+      const rows: { spn_id: string; vm_kind: string }[] = await tx.query(
+        'SELECT spn_id, vm_kind FROM mainnet_spn WHERE spn_id = ANY($1::text[])',
+        [destinations],
+      );
+      const vmOf = new Map(rows.map((r) => [r.spn_id, r.vm_kind]));
+      const refusal = (dst: string): string | undefined => {
+        const vm = vmOf.get(dst);
+        if (vm === undefined) return `SPN "${dst}" is not registered`;
+        if (vm !== 'wasm') return `SPN "${dst}" runs the ${vm.toUpperCase()}, which does not take messages (only Wasm SPNs do)`;
+        return undefined;
+      };
+      await tx.query(
+        `INSERT INTO mainnet_message (trace_id, src_spn, nonce, src_batch_no, leaf_index, dst_spn, message, status, error, retryable)
+         SELECT u.trace_id, $1, u.nonce, $2, u.leaf_index, u.dst_spn, u.message, u.status, u.error, u.retryable
+           FROM unnest($3::text[], $4::bigint[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::boolean[])
+             AS u(trace_id, nonce, leaf_index, dst_spn, message, status, error, retryable)`,
+        [
+          header.spnId,
+          header.batchNo,
+          leaves,
+          messages.map((m) => m.nonce),
+          messages.map((_, i) => i),
+          messages.map((m) => m.dstSpn),
+          messages.map((m) => canonicalJson(m)),
+          messages.map((m) => (refusal(m.dstSpn) === undefined ? 'relaying' : 'failed')),
+          messages.map((m) => refusal(m.dstSpn) ?? null),
+          messages.map((m) => (refusal(m.dstSpn) === undefined ? null : vmOf.get(m.dstSpn) === undefined)),
+        ],
+      );
+      await tx.query('UPDATE mainnet_spn SET last_message_nonce = $2 WHERE spn_id = $1', [
+        header.spnId,
+        messages[messages.length - 1].nonce,
+      ]);
+    }
+    if (results.length > 0) {
+      await tx.query(
+        `UPDATE mainnet_message m SET status = u.status, error = u.error, retryable = u.retryable, dst_batch_no = $1, updated_at = now()
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[]) AS u(trace_id, status, error, retryable)
+          WHERE m.trace_id = u.trace_id`,
+        [
+          header.batchNo,
+          results.map((r) => r.traceId.toLowerCase()),
+          results.map((r) => r.status),
+          results.map((r) => r.error ?? null),
+          results.map((r) => (r.status === 'failed' ? r.retryable : null)),
+        ],
+      );
+    }
   }
 }

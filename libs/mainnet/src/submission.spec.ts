@@ -5,7 +5,18 @@ import { DUMMY_PROOF } from './testing/batch-fixtures';
 
 const HASH = '0x' + 'ab'.repeat(32);
 const valid = () => ({
-  header: { spnId: 'spn-a', batchNo: 1, preRoot: '5', postRoot: '6', firstBlock: 0, lastBlock: 2, chunksHash: HASH, txDataHash: HASH },
+  header: {
+    spnId: 'spn-a',
+    batchNo: 1,
+    preRoot: '5',
+    postRoot: '6',
+    firstBlock: 0,
+    lastBlock: 2,
+    chunksHash: HASH,
+    txDataHash: HASH,
+    messagesRoot: HASH,
+    resultsHash: HASH,
+  },
   chunks: [
     {
       statement: { oldRoot: '5', newRoot: '6', diffHash: '7', chunkIndex: 0 },
@@ -14,8 +25,27 @@ const valid = () => ({
     },
   ],
   txData: [{ any: 'thing' }],
+  messages: [message()],
+  results: [result()],
   signature: '0x' + '11'.repeat(65),
 });
+
+function message(): Record<string, unknown> {
+  return {
+    srcSpn: 'spn-a',
+    nonce: 1,
+    srcPlugin: 'bridge',
+    txHash: HASH,
+    dstSpn: 'spn-b',
+    plugin: 'bridge',
+    method: 'receive',
+    args: ['1'],
+  };
+}
+
+function result(): Record<string, unknown> {
+  return { traceId: HASH, srcSpn: 'spn-b', nonce: 3, status: 'failed', error: 'no', retryable: true };
+}
 
 function reason(value: unknown): string {
   try {
@@ -43,6 +73,8 @@ describe('parseSubmission', () => {
       updates: [{ index: 0, key: 1n, oldValue: 0n, newValue: 9n }],
     });
     expect(parsed.updateCount).toBe(1);
+    expect(parsed.messages).toEqual([message()]);
+    expect(parsed.results).toEqual([result()]);
   });
 
   it('names what is malformed', () => {
@@ -67,6 +99,21 @@ describe('parseSubmission', () => {
     const tooBig = valid();
     tooBig.chunks[0].updates[0].key = (1n << 254n).toString();
     expect(reason(tooBig)).toMatch(/chunks\[0\]\.updates\[0\]\.key must be below the BN254 field modulus/);
+    expect(reason({ ...valid(), header: { ...valid().header, messagesRoot: undefined } })).toMatch(/header is missing messagesRoot/);
+    expect(reason({ ...valid(), messages: {} })).toMatch(/messages must be an array/);
+    expect(reason({ ...valid(), messages: [{ ...message(), nonce: 0 }] })).toMatch(/messages\[0\]\.nonce must be an integer >= 1/);
+    expect(reason({ ...valid(), messages: [{ ...message(), plugin: 'Bad!' }] })).toMatch(/messages\[0\]\.plugin must be a plugin name/);
+    expect(reason({ ...valid(), messages: [{ ...message(), args: [1] }] })).toMatch(
+      /messages\[0\]\.args must be an array of at most 32 strings/,
+    );
+    expect(reason({ ...valid(), messages: [{ ...message(), extra: 1 }] })).toMatch(/messages\[0\] has unknown field\(s\): extra/);
+    expect(reason({ ...valid(), results: [{ ...result(), status: 'done' }] })).toMatch(
+      /results\[0\]\.status must be "executed" or "failed"/,
+    );
+    expect(reason({ ...valid(), results: [{ ...result(), retryable: 'yes' }] })).toMatch(/results\[0\]\.retryable must be a boolean/);
+    expect(reason({ ...valid(), results: [{ ...result(), traceId: '0x1' }] })).toMatch(
+      /results\[0\]\.traceId must be a 0x-prefixed 32-byte hex hash/,
+    );
   });
 
   it('refuses tx data Postgres cannot store, but not an escaped backslash', () => {

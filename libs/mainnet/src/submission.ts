@@ -1,4 +1,15 @@
-import { canonicalJson, toField, type BatchHeader, type SettlementChunkJson } from '@mesh/core';
+import {
+  canonicalJson,
+  MESSAGE_LIMITS,
+  METHOD_NAME,
+  PLUGIN_NAME,
+  SPN_ID_PATTERN,
+  toField,
+  type BatchHeader,
+  type CrossMessage,
+  type MessageResult,
+  type SettlementChunkJson,
+} from '@mesh/core';
 import type { DiffEntry } from '@mesh/state';
 import { SettlementRejectedError } from './errors';
 
@@ -21,6 +32,8 @@ export interface ParsedSubmission {
   header: BatchHeader;
   chunks: SettlementChunkJson[];
   txData: unknown[];
+  messages: CrossMessage[];
+  results: MessageResult[];
   signature: string;
   preRoot: bigint;
   postRoot: bigint;
@@ -30,6 +43,9 @@ export interface ParsedSubmission {
 
 /** Most chunks a batch may have; each costs a pairing check. */
 export const MAX_CHUNKS_PER_BATCH = 10_000;
+
+/** Most messages (sent, or results of run ones) a batch may carry, each. */
+export const MAX_MESSAGES_PER_BATCH = 100_000;
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
@@ -96,9 +112,13 @@ const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 /** Checks the shape of an untrusted submission; every problem is a SettlementRejectedError('malformed'). */
 export function parseSubmission(value: unknown): ParsedSubmission {
   const body = object(value, 'submission');
-  exactKeys(body, ['header', 'chunks', 'txData', 'signature'], 'submission');
+  exactKeys(body, ['header', 'chunks', 'txData', 'messages', 'results', 'signature'], 'submission');
   const header = object(body.header, 'header');
-  exactKeys(header, ['spnId', 'batchNo', 'preRoot', 'postRoot', 'firstBlock', 'lastBlock', 'chunksHash', 'txDataHash'], 'header');
+  exactKeys(
+    header,
+    ['spnId', 'batchNo', 'preRoot', 'postRoot', 'firstBlock', 'lastBlock', 'chunksHash', 'txDataHash', 'messagesRoot', 'resultsHash'],
+    'header',
+  );
   if (typeof header.spnId !== 'string' || header.spnId.length === 0 || header.spnId.length > 64)
     throw malformed('header.spnId must be an SPN id');
   integer(header.batchNo, 1, 'header.batchNo');
@@ -108,6 +128,8 @@ export function parseSubmission(value: unknown): ParsedSubmission {
   integer(header.lastBlock, 0, 'header.lastBlock');
   hash(header.chunksHash, 'header.chunksHash');
   hash(header.txDataHash, 'header.txDataHash');
+  hash(header.messagesRoot, 'header.messagesRoot');
+  hash(header.resultsHash, 'header.resultsHash');
   if (typeof body.signature !== 'string' || !SIGNATURE.test(body.signature))
     throw malformed('signature must be a 0x-prefixed 65-byte hex signature');
 
@@ -149,14 +171,71 @@ export function parseSubmission(value: unknown): ParsedSubmission {
     throw malformed('txData contains a NUL character (\\u0000) or an unpaired surrogate, which cannot be stored');
   }
 
+  const messages = list(body.messages, 'messages').map((m, i) => parseMessage(m, `messages[${i}]`));
+  const results = list(body.results, 'results').map((r, i) => parseResult(r, `results[${i}]`));
+  if (UNSTORABLE.test(canonicalJson(messages)) || UNSTORABLE.test(canonicalJson(results))) {
+    throw malformed('messages or results contain a NUL character (\\u0000) or an unpaired surrogate, which cannot be stored');
+  }
+
   return {
     header: header as unknown as BatchHeader,
     chunks: body.chunks as SettlementChunkJson[],
     txData: body.txData,
+    messages,
+    results,
     signature: body.signature,
     preRoot,
     postRoot,
     parsedChunks,
     updateCount,
   };
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw malformed(`${what} must be an array`);
+  if (value.length > MAX_MESSAGES_PER_BATCH) throw malformed(`${what} may hold at most ${MAX_MESSAGES_PER_BATCH} entries`);
+  return value;
+}
+
+function matching(value: unknown, pattern: RegExp, what: string, rule: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw malformed(`${what} must be ${rule}`);
+  return value;
+}
+
+/** A message a batch's txs sent: every field present, each the right kind of value. */
+function parseMessage(value: unknown, what: string): CrossMessage {
+  const m = object(value, what);
+  exactKeys(m, ['srcSpn', 'nonce', 'srcPlugin', 'txHash', 'dstSpn', 'plugin', 'method', 'args'], what);
+  if (!Array.isArray(m.args) || m.args.length > MESSAGE_LIMITS.args || !m.args.every((a) => typeof a === 'string'))
+    throw malformed(`${what}.args must be an array of at most ${MESSAGE_LIMITS.args} strings`);
+  return {
+    srcSpn: matching(m.srcSpn, SPN_ID_PATTERN, `${what}.srcSpn`, 'an SPN id'),
+    nonce: integer(m.nonce, 1, `${what}.nonce`),
+    srcPlugin: matching(m.srcPlugin, PLUGIN_NAME, `${what}.srcPlugin`, 'a plugin name'),
+    txHash: hash(m.txHash, `${what}.txHash`),
+    dstSpn: matching(m.dstSpn, SPN_ID_PATTERN, `${what}.dstSpn`, 'an SPN id'),
+    plugin: matching(m.plugin, PLUGIN_NAME, `${what}.plugin`, 'a plugin name'),
+    method: matching(m.method, METHOD_NAME, `${what}.method`, 'a method name'),
+    args: m.args as string[],
+  };
+}
+
+/** The result of a relayed message the batch's blocks ran. */
+function parseResult(value: unknown, what: string): MessageResult {
+  const r = object(value, what);
+  const keys = ['traceId', 'srcSpn', 'nonce', 'status', 'retryable'];
+  exactKeys(r, r.error === undefined ? keys : [...keys, 'error'], what);
+  if (r.status !== 'executed' && r.status !== 'failed') throw malformed(`${what}.status must be "executed" or "failed"`);
+  if (typeof r.retryable !== 'boolean') throw malformed(`${what}.retryable must be a boolean`);
+  if (r.error !== undefined && (typeof r.error !== 'string' || r.error.length > 2048))
+    throw malformed(`${what}.error must be a string of at most 2048 characters`);
+  const result: MessageResult = {
+    traceId: hash(r.traceId, `${what}.traceId`),
+    srcSpn: matching(r.srcSpn, SPN_ID_PATTERN, `${what}.srcSpn`, 'an SPN id'),
+    nonce: integer(r.nonce, 1, `${what}.nonce`),
+    status: r.status,
+    retryable: r.retryable,
+  };
+  if (r.error !== undefined) result.error = r.error as string;
+  return result;
 }

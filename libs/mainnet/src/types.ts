@@ -1,10 +1,10 @@
-import type { BatchHeader, SettlementChunkJson } from '@mesh/core';
+import type { BatchHeader, CrossMessage, SettlementChunkJson } from '@mesh/core';
 
 export const VM_KINDS = ['wasm', 'evm'] as const;
 export type VmKind = (typeof VM_KINDS)[number];
 
-/** Ids of SPNs: they key rows, signing domains and local files. */
-export const SPN_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
+/** Ids of SPNs: they key rows, signing domains and local files (defined in libs/core: messages name them too). */
+export { SPN_ID_PATTERN } from '@mesh/core';
 
 /**
  * `proposed`: registered, its requirements not met yet; `active`: they are met, batches settle;
@@ -195,6 +195,27 @@ export interface SlashRecord {
 }
 
 /** Minimal SQL surface: a TypeORM DataSource, EntityManager or QueryRunner. */
+/** `relaying`: settled at its source, waiting for its destination's result; then `executed` or `failed`. */
+export type MessageStatus = 'relaying' | 'executed' | 'failed';
+
+/** A settled cross-SPN message and what became of it (`GET /messages/:traceId`). */
+export interface MessageRecord {
+  traceId: string;
+  /** Order in which the mainnet settled it (the cursor of message lists). */
+  seq: number;
+  message: CrossMessage;
+  status: MessageStatus;
+  /** Why it failed: on its destination, or on the mainnet when its destination cannot take messages. */
+  error: string | null;
+  /** For a failure: whether another attempt could get past it; null otherwise. */
+  retryable: boolean | null;
+  srcBatchNo: number;
+  /** The destination batch that settled its result. */
+  dstBatchNo: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface SqlRunner {
   query(sql: string, parameters?: unknown[]): Promise<any>;
 }

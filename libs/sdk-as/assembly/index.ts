@@ -40,6 +40,9 @@ declare function _revert(msgPtr: usize, msgLen: i32): void;
 // @ts-ignore: decorator
 @external("mesh", "set_return")
 declare function _set_return(ptr: usize, len: i32): void;
+// @ts-ignore: decorator
+@external("mesh", "send_message")
+declare function _send_message(ptr: usize, len: i32): void;
 
 /** Largest value a storage slot holds (a BN254 field element). */
 export const MAX_VALUE_BYTES: i32 = 31;
@@ -234,6 +237,44 @@ export class Context {
   static blockTime(): u64 {
     return <u64>_block_time();
   }
+}
+
+// ---- messages to other SPNs ------------------------------------------------------------------
+
+/**
+ * The caller a relayed message's call sees (the zero address: no key signs for it, so no user tx
+ * has it as caller).
+ */
+export const MESSAGE_CALLER: string = "0x0000000000000000000000000000000000000000";
+
+/**
+ * Sends a message: once this call's batch settles on the mainnet, the mainnet relays it to SPN
+ * `spn`, which calls `plugin.method` with the args `[sourceSpn, sourcePlugin, ...args]` and caller
+ * `MESSAGE_CALLER`, exactly once. Nothing is sent if this call fails. At most 16 messages per call,
+ * 4096 bytes each (encoded); more reverts the call.
+ */
+export function sendMessage(spn: string, plugin: string, method: string, args: string[]): void {
+  const parts = new Array<ArrayBuffer>(3 + args.length);
+  parts[0] = String.UTF8.encode(spn);
+  parts[1] = String.UTF8.encode(plugin);
+  parts[2] = String.UTF8.encode(method);
+  for (let i = 0; i < args.length; i++) parts[3 + i] = String.UTF8.encode(args[i]);
+  let size = 0;
+  for (let i = 0; i < parts.length; i++) size += 4 + parts[i].byteLength;
+  const buf = new Uint8Array(size);
+  let at: usize = buf.dataStart;
+  for (let i = 0; i < parts.length; i++) {
+    const n = parts[i].byteLength;
+    store<u32>(at, <u32>n);
+    memory.copy(at + 4, changetype<usize>(parts[i]), <usize>n);
+    at += 4 + <usize>n;
+  }
+  _send_message(buf.dataStart, size);
+}
+
+/** True when this call is a relayed message (its caller is `MESSAGE_CALLER`). */
+export function isRelayedMessage(): bool {
+  return Context.caller() == MESSAGE_CALLER;
 }
 
 // ---- arguments ------------------------------------------------------------------------------

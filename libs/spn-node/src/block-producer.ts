@@ -4,6 +4,7 @@ import type { CachedNodeStore, StateTree } from '@mesh/state';
 import type { BlockExecutor, MempoolTx } from './executor';
 import type { ExecutionReport } from './parallel-execution';
 import type { StateCache } from './state-cache';
+import { nextOutboxNonce, outboxEntries, storeOutbox } from './outbox';
 import { stepToJson } from './step-json';
 
 export const ZERO_HASH = '0x' + '0'.repeat(64);
@@ -14,6 +15,8 @@ interface Head {
   timeMs: bigint;
   vmHeader: Record<string, unknown> | null;
   txCount: number;
+  /** The nonce of the SPN's next outgoing message. */
+  nextNonce: number;
 }
 
 export interface ProducedBlock {
@@ -28,6 +31,8 @@ export interface ProducedBlock {
   blockMs: number;
   /** Of blockMs, the state tree's plan (new root and steps, ms). */
   treeMs: number;
+  /** Messages to other SPNs the block's txs sent. */
+  messages: number;
   report?: ExecutionReport;
 }
 
@@ -84,6 +89,7 @@ export class BlockProducer {
     const treeMs = performance.now() - planStarted;
     const txHashes = txs.map((t) => t.hash);
     const hash = hashCanonical({ spnId: this.spnId, number, parentHash: head.hash, timeMs, txHashes, stateRoot: plan.newRoot, vmHeader });
+    const outbox = outboxEntries(this.spnId, txHashes, result.receipts, head.nextNonce);
 
     try {
       await this.db.transaction(async (em) => {
@@ -116,6 +122,7 @@ export class BlockProducer {
             result.receipts.map((r) => JSON.stringify(r)),
           ],
         );
+        await storeOutbox(em, this.spnId, number, outbox);
         await result.persist?.(em, { number, hash });
         await this.tree.commit(plan, em);
       });
@@ -127,7 +134,7 @@ export class BlockProducer {
     }
     this.state.apply(result.writes);
     result.afterCommit?.();
-    this.head = { number, hash, timeMs, vmHeader, txCount: txs.length };
+    this.head = { number, hash, timeMs, vmHeader, txCount: txs.length, nextNonce: head.nextNonce + outbox.length };
     return {
       number,
       hash,
@@ -137,6 +144,7 @@ export class BlockProducer {
       executeMs,
       blockMs: performance.now() - blockStarted,
       treeMs,
+      messages: outbox.length,
       report: result.report,
     };
   }
@@ -148,6 +156,7 @@ export class BlockProducer {
         'SELECT number, hash, timestamp_ms, vm_header, jsonb_array_length(tx_hashes) AS tx_count FROM spn_block WHERE spn_id = $1 ORDER BY number DESC LIMIT 1',
         [this.spnId],
       );
+    const nextNonce = await nextOutboxNonce(this.db, this.spnId);
     this.head = rows.length
       ? {
           number: BigInt(rows[0].number),
@@ -155,8 +164,9 @@ export class BlockProducer {
           timeMs: BigInt(rows[0].timestamp_ms),
           vmHeader: rows[0].vm_header,
           txCount: rows[0].tx_count,
+          nextNonce,
         }
-      : { number: 0n, hash: ZERO_HASH, timeMs: 0n, vmHeader: null, txCount: 0 };
+      : { number: 0n, hash: ZERO_HASH, timeMs: 0n, vmHeader: null, txCount: 0, nextNonce };
     return this.head;
   }
 }

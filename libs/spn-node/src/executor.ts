@@ -1,3 +1,4 @@
+import type { OutboundMessage } from '@mesh/core';
 import type { SqlRunner } from '@mesh/state';
 import type { ExecutionReport } from './parallel-execution';
 
@@ -11,11 +12,18 @@ export interface MempoolTx {
   code: Uint8Array | null;
 }
 
+/** A message a tx sent, as its receipt lists it: what it asked for and the plugin that sent it. */
+export interface ReceiptMessage extends OutboundMessage {
+  srcPlugin: string;
+}
+
 /** A receipt as stored (jsonb); `status: 'success'` marks the tx `included`, anything else `failed`. */
 export interface TxReceipt {
   status: string;
   gasUsed: string;
   error?: string;
+  /** Messages to other SPNs the tx sent (only a successful tx sends any; no field when none). */
+  messages?: ReceiptMessage[];
   [field: string]: unknown;
 }
 

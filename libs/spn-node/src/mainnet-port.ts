@@ -1,4 +1,4 @@
-import type { SettlementSubmission } from '@mesh/core';
+import type { RelayedMessage, SettlementSubmission } from '@mesh/core';
 
 /** What the SPN asks the mainnet to record about it. */
 export interface SpnRegistration {
@@ -21,4 +21,6 @@ export type SubmitOutcome = { status: 'accepted'; duplicate: boolean } | { statu
 export interface MainnetPort {
   registerSpn(registration: SpnRegistration): Promise<void>;
   submitBatch(submission: SettlementSubmission): Promise<SubmitOutcome>;
+  /** Settled messages for this SPN that have no result yet, settled after `afterSeq` (libs/mainnet MessageRelay). */
+  pendingMessages(spnId: string, afterSeq: number): Promise<RelayedMessage[]>;
 }

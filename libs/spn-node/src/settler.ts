@@ -2,13 +2,20 @@ import type { DataSource } from 'typeorm';
 import type { Wallet } from 'ethers';
 import {
   chunksHash,
+  messageLeaf,
+  messageResultsHash,
+  messagesRoot,
   signBatchHeader,
   txDataHash,
   type BatchHeader,
   type ChunkStatementJson,
+  type CrossMessage,
+  type MessageResult,
   type SettlementChunkJson,
   type SettlementSubmission,
 } from '@mesh/core';
+import type { TxReceipt } from './executor';
+import { messageResult, type InboxMessage } from './inbox';
 import type { MainnetPort } from './mainnet-port';
 import { stepToDiff, type UpdateStepJson } from './step-json';
 
@@ -79,7 +86,9 @@ export class Settler {
   private async submission(batch: BatchRow): Promise<SettlementSubmission> {
     const chunks = await this.chunks(batch.batch_no);
     const txData = await this.txData(batch.first_block, batch.last_block);
-    if (batch.header && batch.signature) return { header: batch.header, chunks, txData, signature: batch.signature };
+    const messages = await this.messages(batch.first_block, batch.last_block);
+    const results = await this.results(batch.first_block, batch.last_block);
+    if (batch.header && batch.signature) return { header: batch.header, chunks, txData, messages, results, signature: batch.signature };
     const header: BatchHeader = {
       spnId: this.spnId,
       batchNo: Number(batch.batch_no),
@@ -89,6 +98,8 @@ export class Settler {
       lastBlock: Number(batch.last_block),
       chunksHash: chunksHash(chunks),
       txDataHash: txDataHash(txData),
+      messagesRoot: messagesRoot(messages.map(messageLeaf)),
+      resultsHash: messageResultsHash(results),
     };
     const signature = await signBatchHeader(this.operator, this.chainId, header);
     await this.db.query("UPDATE spn_batch SET status = 'submitted', header = $3, signature = $4 WHERE spn_id = $1 AND batch_no = $2", [
@@ -97,7 +108,25 @@ export class Settler {
       JSON.stringify(header),
       signature,
     ]);
-    return { header, chunks, txData, signature };
+    return { header, chunks, txData, messages, results, signature };
+  }
+
+  /** The messages the batch's txs sent, in nonce order. */
+  private async messages(firstBlock: string, lastBlock: string): Promise<CrossMessage[]> {
+    const rows: { message: CrossMessage }[] = await this.db.query(
+      'SELECT message FROM spn_outbox WHERE spn_id = $1 AND block_no BETWEEN $2 AND $3 ORDER BY nonce',
+      [this.spnId, firstBlock, lastBlock],
+    );
+    return rows.map((r) => r.message);
+  }
+
+  /** The results of the relayed messages the batch's blocks ran, in block order. */
+  private async results(firstBlock: string, lastBlock: string): Promise<MessageResult[]> {
+    const rows: { body: { message: InboxMessage }; receipt: TxReceipt }[] = await this.db.query(
+      `SELECT body, receipt FROM spn_tx WHERE spn_id = $1 AND kind = 'message' AND block_no BETWEEN $2 AND $3 ORDER BY block_no, tx_index`,
+      [this.spnId, firstBlock, lastBlock],
+    );
+    return rows.map((r) => messageResult(r.body.message, r.receipt));
   }
 
   private async chunks(batchNo: string): Promise<SettlementChunkJson[]> {

@@ -7,6 +7,7 @@ import { readVerificationKey, type CircuitArtifacts } from '@mesh/zk';
 import { Batcher } from './batcher';
 import { availableParallelism } from 'node:os';
 import { BlockProducer, type ProducedBlock } from './block-producer';
+import { Inbox } from './inbox';
 import { describeReport } from './parallel-execution';
 import type { SpnVm } from './executor';
 import type { MainnetPort } from './mainnet-port';
@@ -95,6 +96,7 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     private readonly batcher: Batcher,
     private readonly proving: ProvingPool,
     private readonly settler: Settler,
+    private readonly inbox: Inbox | undefined,
     readonly operatorAddress: string,
   ) {}
 
@@ -125,7 +127,9 @@ export class SpnNode<V extends SpnVm = SpnVm> {
     const operator = new Wallet(options.operatorKey);
     const settler = new Settler(db, spnId, options.chainId, operator, options.mainnet);
     const queries = new SpnQueries(db, spnId, state);
-    return new SpnNode(options, vm, mempool, queries, tree, producer, batcher, proving, settler, operator.address.toLowerCase());
+    // Only Wasm plugins take messages (the mainnet fails messages to an EVM SPN when it settles them).
+    const inbox = vm.kind === 'wasm' ? new Inbox(db, spnId, options.mainnet, (m) => options.logger.warn(m)) : undefined;
+    return new SpnNode(options, vm, mempool, queries, tree, producer, batcher, proving, settler, inbox, operator.address.toLowerCase());
   }
 
   /** Starts the background loops; `endpoint` is this node's public URL, registered on the mainnet. */
@@ -140,7 +144,8 @@ export class SpnNode<V extends SpnVm = SpnVm> {
         const block = await this.producer.produce();
         if (block) {
           this.recordExecution(block);
-          const how = block.report ? `, ${describeReport(block.report)}` : '';
+          const how =
+            (block.report ? `, ${describeReport(block.report)}` : '') + (block.messages ? `, ${block.messages} messages sent` : '');
           logger.log(
             `block ${block.number}: ${block.txCount} txs in ${block.executeMs.toFixed(1)} ms${how}, ${block.updates} state updates ` +
               `(tree ${block.treeMs.toFixed(1)} ms), block ${block.blockMs.toFixed(1)} ms in all, root ${block.stateRoot}`,
@@ -179,6 +184,24 @@ export class SpnNode<V extends SpnVm = SpnVm> {
       report,
     );
     this.loops.push(blocks, batches, settle);
+    const inbox = this.inbox;
+    if (inbox) {
+      const messages = new Loop(
+        'inbox',
+        async () => {
+          if (!this.registered) return false; // the mainnet relays to registered SPNs only
+          const added = await inbox.pull();
+          if (added > 0) {
+            logger.log(`inbox: ${added} relayed messages added to the mempool`);
+            blocks.poke();
+          }
+          return false;
+        },
+        Math.max(250, Math.min(1000, blockTimeMs)),
+        report,
+      );
+      this.loops.push(messages);
+    }
     for (const loop of this.loops) loop.start();
     this.proving.start(() => settle.poke());
     // Execution workers start beside the loops (a failure only means blocks run serially until a block retries them).

@@ -15,7 +15,7 @@ export const OWNER = '0x' + 'ab'.repeat(20);
 export const accountAddress = (i: number) => '0x' + (i + 1).toString(16).padStart(40, '0');
 
 /** The example plugins as `npm run plugins:build` leaves them. */
-export function examplePluginCode(name: 'token' | 'counter'): Uint8Array {
+export function examplePluginCode(name: 'token' | 'counter' | 'bridge'): Uint8Array {
   return new Uint8Array(readFileSync(join(__dirname, '../../sdk-as/examples', name, 'build', 'plugin.wasm')));
 }
 
@@ -35,6 +35,25 @@ export function callTx(
     sender,
     nonce: 0n,
     body: { call: { plugin, method, args, gasLimit: String(gasLimit), ...declared } },
+    code: null,
+  };
+}
+
+/**
+ * A relayed message as the inbox stores it (libs/spn-node Inbox): a call of `plugin.method` from
+ * `MESSAGE_CALLER` with args `[srcSpn, srcPlugin, ...args]`.
+ */
+export function messageTx(srcSpn: string, nonce: number, srcPlugin: string, plugin: string, method: string, args: string[]): MempoolTx {
+  const traceId = `0x${(++seq).toString(16).padStart(64, '0')}`;
+  return {
+    hash: traceId,
+    kind: 'message',
+    sender: `spn:${srcSpn}`,
+    nonce: BigInt(nonce),
+    body: {
+      call: { plugin, method, args: [srcSpn, srcPlugin, ...args], gasLimit: '5000000' },
+      message: { traceId, srcSpn, nonce, srcBatchNo: 1 },
+    },
     code: null,
   };
 }

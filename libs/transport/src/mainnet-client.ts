@@ -1,4 +1,4 @@
-import { ConfigError, type SettlementSubmission } from '@mesh/core';
+import { ConfigError, type RelayedMessage, type SettlementSubmission } from '@mesh/core';
 import type { RegisterSpnInput, SpnRecord, SubmitResult } from '@mesh/mainnet';
 import { ClientProxyFactory, type ClientOptions, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
@@ -45,6 +45,11 @@ export class MainnetClient {
 
   submitBatch(submission: SettlementSubmission): Promise<SubmitResult> {
     return this.send<SubmitResult>(MAINNET_PATTERNS.submitBatch, submission);
+  }
+
+  /** Settled messages for SPN `spnId` that have no result yet, settled after `afterSeq`, with their inclusion proofs. */
+  pendingMessages(spnId: string, afterSeq: number): Promise<RelayedMessage[]> {
+    return this.send<RelayedMessage[]>(MAINNET_PATTERNS.pendingMessages, { spnId, afterSeq });
   }
 
   /** The SPN as the mainnet has it registered, or undefined when it is not registered. */

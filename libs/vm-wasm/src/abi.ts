@@ -16,6 +16,7 @@ export const HOST_IMPORTS: Readonly<Record<string, Readonly<Record<string, FuncT
     emit: { params: [i32, i32, i32, i32], results: [] },
     revert: { params: [i32, i32], results: [] },
     set_return: { params: [i32, i32], results: [] },
+    send_message: { params: [i32, i32], results: [] },
   },
   env: {
     // AssemblyScript's abort(message, fileName, line, column)

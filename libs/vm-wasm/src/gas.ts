@@ -29,6 +29,10 @@ export interface GasSchedule {
   emitByte: bigint;
   /** `args_read`, `set_return`, `revert`: per byte copied. */
   copyByte: bigint;
+  /** `send_message`: the message's outbox row, its leaf and its relay. */
+  message: bigint;
+  /** `send_message`, per byte of the encoded message. */
+  messageByte: bigint;
 }
 
 export const DEFAULT_GAS_SCHEDULE: Readonly<GasSchedule> = Object.freeze({
@@ -45,4 +49,6 @@ export const DEFAULT_GAS_SCHEDULE: Readonly<GasSchedule> = Object.freeze({
   emit: 300n,
   emitByte: 4n,
   copyByte: 1n,
+  message: 5_000n,
+  messageByte: 8n,
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '@mesh/core';
+import { InvalidInputError, MESSAGE_LIMITS, type OutboundMessage } from '@mesh/core';
 import { ADDRESS_BYTES, encodeArgs, formatFuncType, HOST_IMPORTS, MAX_KEY_BYTES, MAX_VALUE_BYTES, sameFuncType } from './abi';
 import { PluginRejectedError, UnknownMethodError } from './errors';
+import { parseOutboundMessage } from './outbound-message';
 import { DEFAULT_GAS_SCHEDULE, GasSchedule } from './gas';
 import { CallContext, ExecutionResult, ExecutionStatus, PluginEvent, StorageView } from './types';
 import { Wasm, WasmGlobal, WasmInstance, WasmMemory, WasmModule } from './wasm/api';
@@ -122,6 +123,7 @@ export class WasmRuntime {
   private writes!: Map<string, Uint8Array | null>;
   private reads!: Set<string>;
   private events!: PluginEvent[];
+  private messages!: OutboundMessage[];
   private returnData: Uint8Array = EMPTY;
   private args: Uint8Array = EMPTY;
   private caller: Uint8Array = EMPTY;
@@ -134,6 +136,7 @@ export class WasmRuntime {
     set: bigint;
     del: bigint;
     emit: bigint;
+    message: bigint;
     call: bigint;
   };
 
@@ -159,6 +162,7 @@ export class WasmRuntime {
       set: s.hostCall + s.storageWrite,
       del: s.hostCall + s.storageDelete,
       emit: s.hostCall + s.emit,
+      message: s.hostCall + s.message,
     };
     const { mesh, env } = this.hostImports();
     this.mesh = mesh;
@@ -365,6 +369,7 @@ export class WasmRuntime {
         reads,
         events: ok ? this.events : [],
         returnData: ok ? this.returnData : EMPTY,
+        messages: ok ? this.messages : [],
       };
       if (error !== undefined) r.error = error;
       return r;
@@ -377,6 +382,7 @@ export class WasmRuntime {
     this.writes = new Map();
     this.reads = reads;
     this.events = [];
+    this.messages = [];
     this.returnData = EMPTY;
     this.args = encodeArgs(args);
     this.caller = Buffer.from(ctx.caller.slice(2), 'hex');
@@ -580,6 +586,17 @@ export class WasmRuntime {
       set_return: (ptr: number, len: number): void => {
         this.charge(cost.call + s.copyByte * BigInt(len >>> 0));
         this.returnData = this.view('set_return', ptr, len).slice();
+      },
+      send_message: (ptr: number, len: number): void => {
+        const n = len >>> 0;
+        if (this.messages.length >= MESSAGE_LIMITS.perCall)
+          throw new HostStop('reverted', `send_message: a call sends at most ${MESSAGE_LIMITS.perCall} messages`);
+        if (n > MESSAGE_LIMITS.bytes)
+          throw new HostStop('reverted', `send_message: the message takes ${n} bytes, the limit is ${MESSAGE_LIMITS.bytes}`);
+        this.charge(cost.message + s.messageByte * BigInt(n));
+        const message = parseOutboundMessage(this.view('send_message', ptr, n));
+        if (typeof message === 'string') throw new HostStop('reverted', message);
+        this.messages.push(message);
       },
     };
     const env = {

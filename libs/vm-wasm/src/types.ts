@@ -1,3 +1,5 @@
+import type { OutboundMessage } from '@mesh/core';
+
 /** Synchronous reads of committed state (the SPN's view of the state before this call). */
 export interface StorageView {
   get(key: Uint8Array): Uint8Array | undefined;
@@ -32,4 +34,6 @@ export interface ExecutionResult {
   events: PluginEvent[];
   /** Empty unless `success`. */
   returnData: Uint8Array;
+  /** Messages to other SPNs (`mesh.send_message`), in the order sent. Empty unless `success`. */
+  messages: OutboundMessage[];
 }

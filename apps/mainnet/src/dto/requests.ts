@@ -117,6 +117,14 @@ export class EvidenceDto {
   @IsArray()
   txData!: unknown[];
 
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'The messages the batch sent (their root is header.messagesRoot)' })
+  @IsArray()
+  messages!: unknown[];
+
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'The results of messages the batch ran (header.resultsHash)' })
+  @IsArray()
+  results!: unknown[];
+
   @ApiProperty({ description: "The operator's EIP-712 signature of the header" })
   @IsString()
   signature!: string;
@@ -160,6 +168,19 @@ export class CursorPageQuery {
   @IsInt()
   @Min(0)
   before?: number;
+}
+
+export class TraceIdParams {
+  @ApiProperty({ example: '0x' + 'ab'.repeat(32), description: 'keccak256 of the message (its leaf in its batch)' })
+  @Matches(/^0x[0-9a-fA-F]{64}$/, { message: 'traceId must be 0x and 64 hex digits' })
+  traceId!: string;
+}
+
+export class MessagePageQuery extends CursorPageQuery {
+  @ApiPropertyOptional({ enum: ['out', 'in'], default: 'out', description: 'messages the SPN sent (out) or was sent (in)' })
+  @IsOptional()
+  @IsIn(['out', 'in'], { message: 'direction must be "out" or "in"' })
+  direction?: 'out' | 'in';
 }
 
 export class SpnIdParams {

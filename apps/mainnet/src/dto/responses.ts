@@ -123,6 +123,8 @@ export class BatchHeaderDto {
   @ApiProperty() lastBlock!: number;
   @ApiProperty() chunksHash!: string;
   @ApiProperty() txDataHash!: string;
+  @ApiProperty({ description: 'Merkle root of the messages the batch sent (zero hash: none)' }) messagesRoot!: string;
+  @ApiProperty({ description: 'keccak256 of the results of the messages the batch ran' }) resultsHash!: string;
 }
 
 export class DiffUpdateDto {
@@ -178,6 +180,37 @@ export class BlockDto extends BlockSummaryDto {
 
 export class BlockPageDto {
   @ApiProperty({ type: [BlockSummaryDto] }) items!: BlockSummaryDto[];
+  @ApiProperty({ type: Number, nullable: true, description: 'pass as `before` for the next page; null on the last page' }) nextBefore!:
+    number | null;
+}
+
+export class CrossMessageDto {
+  @ApiProperty() srcSpn!: string;
+  @ApiProperty({ description: 'per source SPN: 1, 2, 3, ...' }) nonce!: number;
+  @ApiProperty({ description: 'the plugin whose call sent it' }) srcPlugin!: string;
+  @ApiProperty({ description: 'the tx that sent it' }) txHash!: string;
+  @ApiProperty() dstSpn!: string;
+  @ApiProperty() plugin!: string;
+  @ApiProperty() method!: string;
+  @ApiProperty({ type: [String] }) args!: string[];
+}
+
+export class MessageDto {
+  @ApiProperty({ description: 'keccak256 of the message: its leaf in its batch and its id everywhere' }) traceId!: string;
+  @ApiProperty({ description: 'the order the mainnet settled it in (list cursor)' }) seq!: number;
+  @ApiProperty({ type: CrossMessageDto }) message!: CrossMessageDto;
+  @ApiProperty({ enum: ['relaying', 'executed', 'failed'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'for a failure: whether another attempt could get past it' })
+  retryable!: boolean | null;
+  @ApiProperty() srcBatchNo!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'the destination batch that settled its result' }) dstBatchNo!: number | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto] }) items!: MessageDto[];
   @ApiProperty({ type: Number, nullable: true, description: 'pass as `before` for the next page; null on the last page' }) nextBefore!:
     number | null;
 }

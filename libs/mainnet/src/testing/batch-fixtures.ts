@@ -1,4 +1,16 @@
-import { chunksHash, signBatchHeader, txDataHash, type BatchHeader, type SettlementChunkJson, type SettlementSubmission } from '@mesh/core';
+import {
+  chunksHash,
+  messageLeaf,
+  messageResultsHash,
+  messagesRoot,
+  signBatchHeader,
+  txDataHash,
+  type BatchHeader,
+  type CrossMessage,
+  type MessageResult,
+  type SettlementChunkJson,
+  type SettlementSubmission,
+} from '@mesh/core';
 import type { Hasher, UpdateStep } from '@mesh/state';
 import { chunkSteps, type Chunk, type Prover } from '@mesh/zk';
 import type { Signer } from 'ethers';
@@ -55,6 +67,10 @@ export interface BatchFixture {
   lastBlock: number;
   chunks: SettlementChunkJson[];
   txData: unknown[];
+  /** Messages the batch sent; none by default. */
+  messages?: CrossMessage[];
+  /** Results of messages it ran; none by default. */
+  results?: MessageResult[];
 }
 
 /** Header with the hashes of the given chunks and tx data, signed by `signer`. */
@@ -64,6 +80,8 @@ export async function signedSubmission(
   batch: BatchFixture,
   headerOverrides: Partial<BatchHeader> = {},
 ): Promise<SettlementSubmission> {
+  const messages = batch.messages ?? [];
+  const results = batch.results ?? [];
   const header: BatchHeader = {
     spnId: batch.spnId,
     batchNo: batch.batchNo,
@@ -73,7 +91,10 @@ export async function signedSubmission(
     lastBlock: batch.lastBlock,
     chunksHash: chunksHash(batch.chunks),
     txDataHash: txDataHash(batch.txData),
+    messagesRoot: messagesRoot(messages.map(messageLeaf)),
+    resultsHash: messageResultsHash(results),
     ...headerOverrides,
   };
-  return { header, chunks: batch.chunks, txData: batch.txData, signature: await signBatchHeader(signer, chainId, header) };
+  const signature = await signBatchHeader(signer, chainId, header);
+  return { header, chunks: batch.chunks, txData: batch.txData, messages, results, signature };
 }

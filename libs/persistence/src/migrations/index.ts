@@ -4,6 +4,7 @@ import { SpnNode1764000001000 } from './1764000001000-spn-node';
 import { SpnEvm1764000002000 } from './1764000002000-spn-evm';
 import { ProofJobProvers1764000003000 } from './1764000003000-proof-job-provers';
 import { MainnetStaking1764000004000 } from './1764000004000-mainnet-staking';
+import { Messages1764000005000 } from './1764000005000-messages';
 
 /** Every migration, oldest first. Listed as classes (not globs) so TS sources and dist both work. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   SpnEvm1764000002000,
   ProofJobProvers1764000003000,
   MainnetStaking1764000004000,
+  Messages1764000005000,
 ];

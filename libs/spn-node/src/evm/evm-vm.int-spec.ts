@@ -32,6 +32,7 @@ const SPN = 'evm-int';
 const acceptingMainnet: MainnetPort = {
   registerSpn: async () => {},
   submitBatch: async () => ({ status: 'accepted', duplicate: false }),
+  pendingMessages: async () => [],
 };
 const [a0, a1, a2] = devGenesisAccounts(3);
 const OLD = '0x' + '5a'.repeat(20); // a genesis account with a nonce

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MempoolTx } from '../executor';
-import { accountAddress, callTx, deployTx, examplePluginCode, OWNER, WasmTestChain } from '../../test-fixtures/wasm-token-chain';
+import { accountAddress, callTx, deployTx, examplePluginCode, messageTx, OWNER, WasmTestChain } from '../../test-fixtures/wasm-token-chain';
 import { ParallelWasmExecutor } from './parallel-wasm-executor';
 
 /**
@@ -56,6 +56,19 @@ const txArb = (spread: number, declare = false) =>
       weight: 1,
       arbitrary: fc.nat(spread - 1).map((from) => callTx(accountAddress(from), 'token', 'transfer', [accountAddress(0), '1'], 3_000n)),
     },
+    // cross-SPN messages: bridge sends (messages in the receipt; reverts without balance) and relayed receives
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ from: fc.nat(spread - 1), to: fc.nat(spread - 1), amount: fc.integer({ min: 1, max: 50 }) })
+        .map((t) => callTx(accountAddress(t.from), 'bridge', 'send', ['spn-z', accountAddress(t.to), String(t.amount)])),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ to: fc.nat(spread - 1), nonce: fc.nat(1_000_000), plugin: fc.constantFrom('bridge', 'bridge', 'token') })
+        .map((t) => messageTx('spn-z', t.nonce + 1, t.plugin, 'bridge', 'receive', [accountAddress(t.to), '100'])),
+    },
     // failures before execution: unknown plugin / method
     { weight: 1, arbitrary: fc.constant(0).map(() => callTx(OWNER, 'nope', 'transfer', [])) },
     { weight: 1, arbitrary: fc.constant(0).map(() => callTx(OWNER, 'token', 'nope', [])) },
@@ -80,6 +93,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
   ] as const) {
     it(`${workers} worker(s)${declare ? ', calls declaring their keys (some partly)' : ''}: random blocks, identical receipts, writes and gas`, async () => {
       const chain = await WasmTestChain.withToken(ACCOUNTS, 1_000_000_000n);
+      await chain.commit(chain.serial, [deployTx(OWNER, 'bridge', examplePluginCode('bridge'))]);
       const parallel = new ParallelWasmExecutor(chain.serial, chain.registry, {
         workers,
         minParallelTxs: 2,
@@ -90,6 +104,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       const modes = new Map<string, number>();
       let scheduled = 0;
       let split = 0;
+      let messages = 0;
       await fc.assert(
         fc.asyncProperty(blockArb(declare), async (txs: MempoolTx[]) => {
           const block = chain.block();
@@ -98,6 +113,7 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
           expect(got.receipts).toEqual(expected.receipts);
           expect(got.writes).toEqual(expected.writes);
           expect(got.gasUsed).toBe(expected.gasUsed);
+          messages += got.receipts.reduce((n, r) => n + (r.messages?.length ?? 0), 0);
           const mode = parallel.parallel.lastReport?.mode ?? '?';
           modes.set(mode, (modes.get(mode) ?? 0) + 1);
           if (parallel.parallel.lastReport?.stats?.declaredDependencies) scheduled++;
@@ -111,6 +127,8 @@ describe('ParallelWasmExecutor = SerialWasmExecutor', () => {
       );
       // The parallel path really ran (not only serial fallbacks).
       expect((modes.get('parallel') ?? 0) + (modes.get('parallel+serial-tail') ?? 0)).toBeGreaterThan(60);
+      // Calls sent messages, and their receipts listed them alike.
+      expect(messages).toBeGreaterThan(20);
       // Blocks after a conflict-free one took the split first pass (this thread running its share).
       expect(split).toBeGreaterThan(0);
       // With declarations, contended blocks were scheduled from them.

@@ -1,7 +1,7 @@
-import type { WasmCall } from '@mesh/core';
+import { MESSAGE_CALLER, type OutboundMessage, type WasmCall } from '@mesh/core';
 import type { SqlRunner } from '@mesh/state';
 import type { CallContext, ExecutionStatus, PluginEvent, StorageView, WasmRuntime } from '@mesh/vm-wasm';
-import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, StateReader } from '../executor';
+import type { BlockContext, BlockExecution, BlockExecutor, MempoolTx, ReceiptMessage, StateReader } from '../executor';
 import { decodePluginValue, encodePluginValue, PluginKeyCache } from './plugin-state-keys';
 import type { DeployedPlugin, PluginRegistry } from './plugin-registry';
 
@@ -16,7 +16,20 @@ export interface WasmReceipt {
   error?: string;
   events: PluginEvent[];
   returnData: string;
+  /** Only when the call sent any (so receipts of calls that send none keep their old form). */
+  messages?: ReceiptMessage[];
   [field: string]: unknown;
+}
+
+/** A receipt's messages field: the successful call's messages, tagged with their plugin; none: no field. */
+export function receiptMessages(plugin: string, messages: readonly OutboundMessage[]): { messages?: ReceiptMessage[] } {
+  if (messages.length === 0) return {};
+  return { messages: messages.map((m) => ({ srcPlugin: plugin, dstSpn: m.dstSpn, plugin: m.plugin, method: m.method, args: m.args })) };
+}
+
+/** Who a mempool row's call runs as: its sender, or `MESSAGE_CALLER` for a relayed message. */
+export function callerOf(tx: Pick<MempoolTx, 'kind' | 'sender'>): string {
+  return tx.kind === 'message' ? MESSAGE_CALLER : tx.sender;
 }
 
 /** Decodes a mempool row stored by WasmIngress (already verified there). */
@@ -35,12 +48,12 @@ export function decodeWasmTx(tx: MempoolTx): WasmTx {
     };
   }
   const c = body.call!;
-  const call: WasmCall = { from: tx.sender, nonce: tx.nonce, ...decodeCallFields(c) };
+  const call: WasmCall = { from: callerOf(tx), nonce: tx.nonce, ...decodeCallFields(c) };
   if (c.reads !== undefined || c.writes !== undefined) {
     call.reads = ((c.reads as unknown[] | undefined) ?? []).map(String);
     call.writes = ((c.writes as unknown[] | undefined) ?? []).map(String);
   }
-  return { hash: tx.hash, kind: 'call', sender: tx.sender, nonce: tx.nonce, call };
+  return { hash: tx.hash, kind: 'call', sender: callerOf(tx), nonce: tx.nonce, call };
 }
 
 /** What a call row's body says to run, as every reader of a mempool row reads it. */
@@ -134,6 +147,7 @@ export class SerialWasmExecutor implements BlockExecutor {
       ...(result.error ? { error: result.error } : {}),
       events: result.status === 'success' ? result.events : [],
       returnData: '0x' + Buffer.from(result.returnData).toString('hex'),
+      ...receiptMessages(entry.name, result.messages),
     };
   }
 }

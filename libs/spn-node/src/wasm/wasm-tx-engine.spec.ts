@@ -471,3 +471,26 @@ describe('Wasm TxEngine', () => {
     expect(() => handler('evmCode', '0x00')).toThrow(/unknown request kind/);
   });
 });
+
+describe('txOutputCodec with messages', () => {
+  it('carries the messages of a receipt, and keeps the fields in the order receipts are stored', () => {
+    const outputs = [
+      {
+        status: 'success',
+        gasUsed: '1200',
+        events: [{ name: 'Sent', data: '{}' }],
+        returnData: '0x',
+        messages: [
+          { srcPlugin: 'bridge', dstSpn: 'spn-b', plugin: 'bridge', method: 'receive', args: ['0xab', '5'] },
+          { srcPlugin: 'bridge', dstSpn: 'spn-c', plugin: 'other', method: 'm', args: [] },
+        ],
+      },
+      { status: 'reverted', gasUsed: '10', error: 'no', events: [], returnData: '0x' },
+      undefined,
+      { status: 'success', gasUsed: '7', events: [], returnData: '0x01' },
+    ];
+    const decoded = txOutputCodec.decode(structuredClone(txOutputCodec.encode(outputs)));
+    expect(decoded).toStrictEqual(outputs);
+    expect(decoded.map((o) => JSON.stringify(o))).toEqual(outputs.map((o) => JSON.stringify(o)));
+  });
+});

@@ -17,6 +17,7 @@ import type {
   CursorPage,
   LedgerEvent,
   OffsetPage,
+  MessageRecord,
   RegisterSpnInput,
   SlashRecord,
   SpnDetails,
@@ -110,6 +111,25 @@ export interface GrpcListSlashesRequest {
 }
 export interface GrpcSlashList {
   items: GrpcSlash[];
+}
+export interface GrpcGetMessageRequest {
+  traceId: string;
+}
+/** A MessageRecord on the wire: error, retryable and dstBatchNo absent when null. */
+export interface GrpcMessage extends Omit<MessageRecord, 'error' | 'retryable' | 'dstBatchNo'> {
+  error?: string;
+  retryable?: boolean;
+  dstBatchNo?: number;
+}
+export interface GrpcListMessagesRequest {
+  spnId: string;
+  direction?: string;
+  limit?: number;
+  before?: number;
+}
+export interface GrpcMessagePage {
+  items: GrpcMessage[];
+  nextBefore?: number;
 }
 export interface GrpcListSpnsRequest {
   limit?: number;
@@ -243,6 +263,28 @@ export const fromGrpcAccount = (a: GrpcAccount): AccountRecord => ({
 export const toEvidenceInput = (req: GrpcEvidence): unknown => parseJsonField(req.submissionJson, 'submission_json');
 export const fromEvidenceInput = (submission: unknown): GrpcEvidence => ({ submissionJson: JSON.stringify(submission) });
 export const fromGrpcSlash = (s: GrpcSlash): SlashRecord => ({ ...s, failedChunks: s.failedChunks ?? [] });
+
+export const toGrpcMessage = (m: MessageRecord): GrpcMessage => ({
+  ...m,
+  error: present(m.error),
+  retryable: present(m.retryable),
+  dstBatchNo: present(m.dstBatchNo),
+});
+export const fromGrpcMessage = (m: GrpcMessage): MessageRecord => ({
+  ...m,
+  message: { ...m.message, args: m.message.args ?? [] },
+  error: orNull(m.error),
+  retryable: orNull(m.retryable),
+  dstBatchNo: orNull(m.dstBatchNo),
+});
+export const toGrpcMessagePage = (page: CursorPage<MessageRecord>): GrpcMessagePage => ({
+  items: page.items.map(toGrpcMessage),
+  nextBefore: present(page.nextBefore),
+});
+export const fromGrpcMessagePage = (page: GrpcMessagePage): CursorPage<MessageRecord> => ({
+  items: (page.items ?? []).map(fromGrpcMessage),
+  nextBefore: orNull(page.nextBefore),
+});
 
 export const toGrpcSpnPage = (page: OffsetPage<SpnRecord>): GrpcSpnPage => ({
   items: page.items.map(toGrpcSpn),

@@ -9,6 +9,7 @@ import type {
   CursorPage,
   OffsetPage,
   RegisterSpnInput,
+  MessageRecord,
   SlashRecord,
   SpnDetails,
   SpnRecord,
@@ -27,6 +28,8 @@ import {
   fromEvidenceInput,
   fromGrpcAccount,
   fromGrpcSlash,
+  fromGrpcMessage,
+  fromGrpcMessagePage,
   fromRegisterSpnInput,
   MAINNET_ADMIN_LOADER_OPTIONS,
   MESH_CODE_METADATA,
@@ -148,6 +151,19 @@ export class MainnetAdminClient {
 
   async listSlashes(spnId: string): Promise<SlashRecord[]> {
     return ((await this.call('listSlashes', { spnId })).items ?? []).map(fromGrpcSlash);
+  }
+
+  /** A settled cross-SPN message by its trace id, and its state. */
+  async getMessage(traceId: string): Promise<MessageRecord> {
+    return fromGrpcMessage(await this.call('getMessage', { traceId }));
+  }
+
+  /** Messages an SPN sent (`out`, default) or was sent (`in`), newest first. */
+  async listMessages(
+    spnId: string,
+    page: { direction?: 'out' | 'in'; limit?: number; before?: number } = {},
+  ): Promise<CursorPage<MessageRecord>> {
+    return fromGrpcMessagePage(await this.call('listMessages', { spnId, ...page }));
   }
 
   close(): void {
