@@ -124,6 +124,8 @@ describe('messages between two Wasm SPNs', () => {
     expect(await balance('wasm-a', alice().address)).toBe(600n);
     const sent = await settledMessage(tx);
     expect(sent.message.nonce).toBe(2);
+    // The source SPN numbered it: its tx shows the trace id the mainnet knows it by.
+    expect((await spn('wasm-a').tx(tx)).sentMessages).toEqual([{ nonce: 2, traceId: sent.traceId, dstSpn: 'wasm-b' }]);
     // Kill B as soon as its inbox took the message (before or after it ran it), and start it again.
     const b = spn('wasm-b');
     for (let i = 0; i < 300; i++) {

@@ -96,14 +96,30 @@ export function messageLeaf(message: CrossMessage): string {
 
 /** The root over a batch's message leaves in nonce order; the zero hash when it has none. */
 export function messagesRoot(leaves: readonly string[]): string {
-  return leaves.length === 0 ? ZeroHash : tree(leaves).root;
+  return messageTree(leaves).root;
 }
 
-/** The inclusion proof of `leaves[index]`. */
+/** A batch's message tree, built once: its root and the inclusion proof of each leaf. */
+export interface MessageTree {
+  root: string;
+  proof(index: number): string[];
+}
+
+export function messageTree(leaves: readonly string[]): MessageTree {
+  const built = leaves.length === 0 ? undefined : tree(leaves);
+  return {
+    root: built?.root ?? ZeroHash,
+    proof(index: number): string[] {
+      if (!built || !Number.isInteger(index) || index < 0 || index >= leaves.length)
+        throw new InvalidInputError(`no message ${index} in a batch of ${leaves.length}`);
+      return built.getProof(index);
+    },
+  };
+}
+
+/** The inclusion proof of `leaves[index]` (`messageTree` builds the tree once for many proofs). */
 export function messageProof(leaves: readonly string[], index: number): string[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
-    throw new InvalidInputError(`no message ${index} in a batch of ${leaves.length}`);
-  return tree(leaves).getProof(index);
+  return messageTree(leaves).proof(index);
 }
 
 /** Whether `proof` shows `leaf` under `root`; false (never a throw) for malformed input. */

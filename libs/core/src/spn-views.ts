@@ -9,6 +9,15 @@ export interface TxReceiptView {
   error?: string;
   events: { name: string; data: string }[];
   returnData: string;
+  /** Messages to other SPNs the tx sent (only when it sent any). */
+  messages?: { srcPlugin: string; dstSpn: string; plugin: string; method: string; args: string[] }[];
+}
+
+/** A message a tx sent, as its SPN numbered it: its trace id is its id on the mainnet (`GET /messages/:traceId`) once its batch settles. */
+export interface SentMessageView {
+  nonce: number;
+  traceId: string;
+  dstSpn: string;
 }
 
 export interface TxView {
@@ -21,6 +30,8 @@ export interface TxView {
   txIndex: number | null;
   receipt: TxReceiptView | null;
   batchNo: string | null;
+  /** The messages the tx sent, numbered (only when it sent any). */
+  sentMessages?: SentMessageView[];
 }
 
 /** How an SPN node has executed blocks since it started (`GET /status` -> execution). */

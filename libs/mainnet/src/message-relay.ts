@@ -1,4 +1,4 @@
-import { InvalidInputError, messageProof, NotFoundError, type CrossMessage, type RelayedMessage } from '@mesh/core';
+import { InvalidInputError, messageTree, NotFoundError, type CrossMessage, type MessageTree, type RelayedMessage } from '@mesh/core';
 import type { DataSource } from 'typeorm';
 import { limitOf, nonNegative, spnIdOf, type CursorPageRequest } from './queries';
 import type { CursorPage, MessageRecord, MessageStatus } from './types';
@@ -63,7 +63,7 @@ export class MessageRelay {
       `SELECT ${MESSAGE_COLUMNS} FROM mainnet_message WHERE dst_spn = $1 AND status = 'relaying' AND seq > $2 ORDER BY seq LIMIT $3`,
       [spnId, afterSeq, limit],
     );
-    const batches = new Map<string, Promise<{ root: string; leaves: string[] }>>();
+    const batches = new Map<string, Promise<{ root: string; tree: MessageTree }>>();
     const batchOf = (srcSpn: string, batchNo: string) => {
       const key = `${srcSpn}/${batchNo}`;
       let batch = batches.get(key);
@@ -72,14 +72,14 @@ export class MessageRelay {
     };
     return Promise.all(
       rows.map(async (row): Promise<RelayedMessage> => {
-        const { root, leaves } = await batchOf(row.message.srcSpn, row.src_batch_no);
+        const { root, tree } = await batchOf(row.message.srcSpn, row.src_batch_no);
         return {
           message: row.message,
           traceId: row.trace_id,
           seq: Number(row.seq),
           srcBatchNo: Number(row.src_batch_no),
           messagesRoot: root,
-          proof: messageProof(leaves, row.leaf_index),
+          proof: tree.proof(row.leaf_index),
         };
       }),
     );
@@ -111,7 +111,8 @@ export class MessageRelay {
     return { items, nextBefore: rows.length > limit ? items[items.length - 1].seq : null };
   }
 
-  private async sourceBatch(srcSpn: string, batchNo: string): Promise<{ root: string; leaves: string[] }> {
+  /** The root a source batch's header signed, and its message tree (built once for all its messages). */
+  private async sourceBatch(srcSpn: string, batchNo: string): Promise<{ root: string; tree: MessageTree }> {
     const [batch]: { messages_root: string }[] = await this.db.query(
       'SELECT messages_root FROM mainnet_batch WHERE spn_id = $1 AND batch_no = $2',
       [srcSpn, batchNo],
@@ -120,6 +121,6 @@ export class MessageRelay {
       'SELECT trace_id FROM mainnet_message WHERE src_spn = $1 AND src_batch_no = $2 ORDER BY leaf_index',
       [srcSpn, batchNo],
     );
-    return { root: batch.messages_root, leaves: leaves.map((l) => l.trace_id) };
+    return { root: batch.messages_root, tree: messageTree(leaves.map((l) => l.trace_id)) };
   }
 }

@@ -48,6 +48,12 @@ export class SpnQueries {
     );
     if (rows.length === 0) throw new NotFoundError(`no transaction ${hash} on SPN ${this.spnId}`);
     const r = rows[0];
+    const sent: { nonce: string; trace_id: string; dst_spn: string }[] = r.receipt?.messages
+      ? await this.db.query(
+          "SELECT nonce, trace_id, message->>'dstSpn' AS dst_spn FROM spn_outbox WHERE spn_id = $1 AND tx_hash = $2 ORDER BY nonce",
+          [this.spnId, r.hash],
+        )
+      : [];
     return {
       hash: r.hash,
       status: r.status,
@@ -58,6 +64,7 @@ export class SpnQueries {
       txIndex: r.tx_index ?? null,
       receipt: (r.receipt as TxReceiptView | null) ?? null,
       batchNo: r.batch_no ?? null,
+      ...(sent.length > 0 ? { sentMessages: sent.map((m) => ({ nonce: Number(m.nonce), traceId: m.trace_id, dstSpn: m.dst_spn })) } : {}),
     };
   }
 
