@@ -7,11 +7,13 @@
  * Environment: MESH_DATA_DIR (default .mesh/devnet), DATABASE_URL, MAINNET_PORT (8080),
  * SPN_PORT (8081), EVM_SPN_PORT (8545), MAINNET_TCP_PORT (7070), MAINNET_GRPC_PORT (7071),
  * LOG_LEVEL (log), DEVNET_PROVERS (unset: each SPN proves in its own process; N: N prover
- * processes per SPN, apps/prover, and the SPNs prove nothing themselves).
+ * processes per SPN, apps/prover, and the SPNs prove nothing themselves), DEVNET_WASM_SPNS (1:
+ * wasm-1 only; N: wasm-1..wasm-N on SPN_PORT, SPN_PORT + 1, ...). Every Wasm SPN has the example
+ * `bridge` plugin deployed (cross-SPN messages); on wasm-1 the dev accounts hold bridge tokens.
  */
 import { resolve } from 'node:path';
 import { SpnClient } from '@mesh/client';
-import { Devnet, DEV_MNEMONIC, devAccounts, setupDevToken } from '@mesh/devnet';
+import { DEV_BRIDGE, Devnet, DEV_MNEMONIC, devAccounts, setupDevPlugin, setupDevToken, type DevnetSpnOptions } from '@mesh/devnet';
 
 const DEV_ACCOUNTS = 5;
 const DEV_FUNDING = 1_000_000n;
@@ -20,15 +22,20 @@ async function main(): Promise<void> {
   const env = process.env;
   const dataDir = resolve(env.MESH_DATA_DIR || '.mesh/devnet');
   const provers = proverProcesses(env.DEVNET_PROVERS);
+  const wasmSpns = countOf('DEVNET_WASM_SPNS', env.DEVNET_WASM_SPNS, 4) ?? 1;
+  const spnPort = Number(env.SPN_PORT || 8081);
+  const wasm: DevnetSpnOptions[] = Array.from({ length: wasmSpns }, (_, i) => ({
+    spnId: `wasm-${i + 1}`,
+    vm: 'wasm',
+    port: spnPort === 0 ? 0 : spnPort + i,
+    provers,
+  }));
   process.stdout.write(`starting the devnet (data in ${dataDir}) ...\n`);
   const devnet = await Devnet.start({
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     mainnetPort: Number(env.MAINNET_PORT || 8080),
-    spns: [
-      { spnId: 'wasm-1', vm: 'wasm', port: Number(env.SPN_PORT || 8081), provers },
-      { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545), provers },
-    ],
+    spns: [...wasm, { spnId: 'evm-1', vm: 'evm', port: Number(env.EVM_SPN_PORT || 8545), provers }],
     mainnetTcpPort: Number(env.MAINNET_TCP_PORT || 7070),
     mainnetGrpcPort: Number(env.MAINNET_GRPC_PORT || 7071),
     logLevel: env.LOG_LEVEL || 'log',
@@ -51,6 +58,10 @@ async function main(): Promise<void> {
   let evmChainId: number;
   try {
     await setupDevToken(client, accounts[0], accounts, DEV_FUNDING);
+    for (const spn of wasm) {
+      const other = new SpnClient(devnet.node(spn.spnId).url, { chainId: devnet.chainId, spnId: spn.spnId });
+      await setupDevPlugin(other, DEV_BRIDGE, accounts[0], accounts, spn.spnId === 'wasm-1' ? DEV_FUNDING : 0n);
+    }
     evmChainId = await evmChainIdOf(devnet.node('evm-1').url);
   } catch (err) {
     await devnet.stop();
@@ -63,11 +74,14 @@ async function main(): Promise<void> {
     `mainnet      ${devnet.mainnetUrl}   (REST admin API; OpenAPI at ${devnet.mainnetUrl}/docs)`,
     `mainnet grpc 127.0.0.1:${devnet.mainnetGrpcPort}   (gRPC admin API, mesh.mainnet.v1.MainnetAdmin: libs/transport/proto)`,
     `mainnet tcp  127.0.0.1:${devnet.mainnetTcpPort}   (SPN settlement transport)`,
-    `wasm SPN     ${devnet.spnUrl}   (id ${devnet.spnId}, chain ${devnet.chainId}; POST /tx, GET /status)`,
+    ...wasm.map((spn) => `wasm SPN     ${devnet.node(spn.spnId).url}   (id ${spn.spnId}, chain ${devnet.chainId}; POST /tx, GET /status)`),
     `EVM SPN      ${devnet.node('evm-1').url}   (id evm-1; Ethereum JSON-RPC at / and /rpc, chain id ${evmChainId}; GET /status)`,
     `provers      ${provers ? `${provers} prover process${provers > 1 ? 'es' : ''} per SPN (apps/prover)` : 'in each SPN process (DEVNET_PROVERS=N: N prover processes per SPN)'}`,
     `database     ${devnet.postgres ? `embedded PostgreSQL, data in ${dataDir}/pgdata` : 'DATABASE_URL'}`,
-    `token        plugin "token" deployed; each dev account holds ${DEV_FUNDING} tokens`,
+    `token        plugin "token" deployed on wasm-1; each dev account holds ${DEV_FUNDING} tokens`,
+    `bridge       plugin "bridge" on every Wasm SPN (DEVNET_WASM_SPNS=N runs N); each dev account holds ${DEV_FUNDING} on wasm-1.`,
+    `             Send to another SPN: \`npm run mesh -- tx send --plugin bridge --method send --arg <spn> --arg <address> --arg 10 --dev-account 1\``,
+    `             then \`npm run mesh -- message list wasm-1\` shows the message and its state.`,
     '',
     `dev accounts (mnemonic "${DEV_MNEMONIC}"; account 0 is the SPNs' operator and the token owner;`,
     `each holds 10000 ETH on the EVM SPN, and 10^24 base units of mainnet balance to stake:`,
@@ -84,10 +98,15 @@ async function main(): Promise<void> {
 
 /** DEVNET_PROVERS: unset or empty: none (the SPNs prove); else 1..16 prover processes per SPN. */
 function proverProcesses(value: string | undefined): number | undefined {
+  return countOf('DEVNET_PROVERS', value, 16);
+}
+
+/** A count from the environment: undefined when unset or empty, else an integer from 1 to `max`. */
+function countOf(name: string, value: string | undefined, max: number): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 16)
-    throw new Error(`DEVNET_PROVERS must be an integer from 1 to 16 (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`${name} must be an integer from 1 to ${max} (got ${JSON.stringify(value)})`);
   return n;
 }
 

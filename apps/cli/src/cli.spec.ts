@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, USAGE } from './cli';
+import { describeTx } from './commands/wasm-tx';
 import type { CliIo } from './cli-io';
 
 /** Runs a command line with its own output buffers and environment. */
@@ -66,6 +67,9 @@ describe('mesh (command line)', () => {
     [['state', 'token'], 'mesh state: state needs a plugin and a key'],
     [['status', '--mainnet', 'ftp://mainnet'], 'mesh status: --mainnet / MESH_MAINNET_URL must be an http(s) URL (got "ftp://mainnet")'],
     [['devnet', 'down'], 'mesh devnet: unknown command: devnet down'],
+    [['message'], 'mesh message: message takes a trace id (0x and 64 hex digits), or: list <spn-id>'],
+    [['message', '0x12'], 'mesh message: message takes a trace id (0x and 64 hex digits), or: list <spn-id>'],
+    [['message', 'list'], 'mesh message: message list takes one SPN id'],
   ])('%j is bad usage: exit 2, the reason first on stderr, nothing on stdout', async (argv, reason) => {
     const { code, out, err } = await mesh(argv);
     expect(code).toBe(2);
@@ -90,5 +94,24 @@ describe('mesh (command line)', () => {
     const { code, err } = await mesh(['tx', 'show', '0x' + '00'.repeat(32)], { MESH_SPN_URL: url });
     expect(code).toBe(1);
     expect(err).toBe(`mesh tx: cannot reach the node: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`);
+  });
+});
+
+describe('describeTx', () => {
+  it('lists the messages a tx sent with their trace ids', () => {
+    const traceId = '0x' + 'ab'.repeat(32);
+    const text = describeTx({
+      hash: '0x' + '01'.repeat(32),
+      status: 'included',
+      kind: 'call',
+      from: '0x' + '11'.repeat(20),
+      nonce: '0',
+      blockNumber: '5',
+      txIndex: 0,
+      receipt: { status: 'success', gasUsed: '100', events: [], returnData: '0x' },
+      batchNo: null,
+      sentMessages: [{ nonce: 3, traceId, dstSpn: 'wasm-2' }],
+    });
+    expect(text).toContain(`  message #3 to wasm-2: trace id ${traceId} (\`mesh message ${traceId}\` once its batch settles)\n`);
   });
 });

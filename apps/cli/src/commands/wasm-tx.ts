@@ -177,5 +177,7 @@ export function describeTx(info: TxInfo): string {
     );
     for (const e of r.events) lines.push(`  event ${e.name}: ${e.data}`);
   }
+  for (const m of info.sentMessages ?? [])
+    lines.push(`  message #${m.nonce} to ${m.dstSpn}: trace id ${m.traceId} (\`mesh message ${m.traceId}\` once its batch settles)`);
   return lines.join('\n') + '\n';
 }
