@@ -74,3 +74,26 @@ export function checkResultTargets(spnId: string, results: readonly MessageResul
       throw new SettlementRejectedError('results', `results[${i}]: message ${r.traceId} already has a result (${m.status})`);
   });
 }
+
+/** How a settled message starts on the mainnet, given its destination's VM (undefined: not registered). */
+export interface MessageArrival {
+  status: 'relaying' | 'failed';
+  error: string | null;
+  retryable: boolean | null;
+}
+
+/**
+ * A message to a Wasm SPN is relayed; one to an SPN that is not registered fails at once
+ * (retryable: it may register), one to an SPN of another VM fails for good (only Wasm SPNs take messages).
+ */
+export function arrivalOf(dstSpn: string, vmKind: string | undefined): MessageArrival {
+  if (vmKind === undefined) return { status: 'failed', error: `SPN "${dstSpn}" is not registered`, retryable: true };
+  if (vmKind !== 'wasm') {
+    return {
+      status: 'failed',
+      error: `SPN "${dstSpn}" runs the ${vmKind.toUpperCase()}, which does not take messages (only Wasm SPNs do)`,
+      retryable: false,
+    };
+  }
+  return { status: 'relaying', error: null, retryable: null };
+}

@@ -4,7 +4,7 @@ import type { ChunkVerifier } from '@mesh/zk';
 import type { DataSource } from 'typeorm';
 import { SettlementRejectedError, SpnNotActiveError } from './errors';
 import type { Ledger } from './ledger';
-import { checkMessages, checkResultTargets, type RelayingMessage } from './message-rules';
+import { arrivalOf, checkMessages, checkResultTargets, type RelayingMessage } from './message-rules';
 import { checkChunks, checkSequence, checkSettledLeaves, type SettledLeaf, type SpnPosition } from './settlement-rules';
 import { SPN_COLUMNS, toSpnRecord, type SpnRegistry, type SpnRow } from './spn-registry';
 import { parseSubmission, type ParsedChunk, type ParsedSubmission } from './submission';
@@ -261,12 +261,7 @@ export class SettlementService {
         [destinations],
       );
       const vmOf = new Map(rows.map((r) => [r.spn_id, r.vm_kind]));
-      const refusal = (dst: string): string | undefined => {
-        const vm = vmOf.get(dst);
-        if (vm === undefined) return `SPN "${dst}" is not registered`;
-        if (vm !== 'wasm') return `SPN "${dst}" runs the ${vm.toUpperCase()}, which does not take messages (only Wasm SPNs do)`;
-        return undefined;
-      };
+      const arrivals = messages.map((m) => arrivalOf(m.dstSpn, vmOf.get(m.dstSpn)));
       await tx.query(
         `INSERT INTO mainnet_message (trace_id, src_spn, nonce, src_batch_no, leaf_index, dst_spn, message, status, error, retryable)
          SELECT u.trace_id, $1, u.nonce, $2, u.leaf_index, u.dst_spn, u.message, u.status, u.error, u.retryable
@@ -280,9 +275,9 @@ export class SettlementService {
           messages.map((_, i) => i),
           messages.map((m) => m.dstSpn),
           messages.map((m) => canonicalJson(m)),
-          messages.map((m) => (refusal(m.dstSpn) === undefined ? 'relaying' : 'failed')),
-          messages.map((m) => refusal(m.dstSpn) ?? null),
-          messages.map((m) => (refusal(m.dstSpn) === undefined ? null : vmOf.get(m.dstSpn) === undefined)),
+          arrivals.map((a) => a.status),
+          arrivals.map((a) => a.error),
+          arrivals.map((a) => a.retryable),
         ],
       );
       await tx.query('UPDATE mainnet_spn SET last_message_nonce = $2 WHERE spn_id = $1', [
